@@ -1,0 +1,394 @@
+// The lab: a private DNSSEC tree (nsd + unbound, our own root), a test CA, Prosody and
+// ejabberd serving the scenario domains, and interception proxies where a scenario wants them.
+// Everything listens on 127.N.0.0/16 (N = `net`, 53 by default), so two labs with different
+// `net` values can run side by side.
+//
+// Address plan (N = net):
+//   127.N.0.1     nsd, authoritative for ., test. and every scenario zone (ns.test.)
+//   127.N.0.53    unbound, validating recursive resolver anchored at our root
+//   127.N.1.i     the public address of scenario i's XMPP host (xmpp.<scenario>.test)
+//   127.N.2.1     Prosody's backend address (what the interceptors relay to)
+//   127.N.3.1     ejabberd's backend address
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestCa, type IssuedCert } from './ca.ts';
+import { startDnsServers, type DnsServers } from './dns-servers.ts';
+import { startProxy, type Proxy, type ProxyMode } from './mitm.ts';
+import { reapStale, stopDaemon } from './procs.ts';
+import { SCENARIOS, type DnssecState, type ScenarioName, type ScenarioSpec, type Verdict } from './scenarios.ts';
+import { startEjabberd, startProsody, XMPP_PORTS, type XmppServer } from './xmpp-servers.ts';
+import { buildTree, type BuiltZone, type ZoneSpec } from './zones.ts';
+
+export type XmppService = 'xmpp-client' | 'xmpps-client' | 'xmpp-server';
+
+export interface LabEndpoint {
+  service: XmppService;
+  /** SRV owner name, e.g. `_xmpp-client._tcp.good.test`. */
+  srvName: string;
+  host: string;
+  address: string;
+  port: number;
+  tls: 'starttls' | 'direct';
+  /** Where the TLSA records for this endpoint are published (RFC 7673: at the SRV target). */
+  tlsaName: string;
+  /** Whose key a client connecting here is shown. */
+  presents: 'server' | 'interceptor';
+  presentedSpkiSha256: string;
+  /** Whether a published TLSA 3 1 1 record names the presented key. */
+  matchesTlsa: boolean;
+}
+
+export interface LabDomain {
+  scenario: ScenarioName;
+  description: string;
+  domain: string;
+  server: 'prosody' | 'ejabberd';
+  host: string;
+  address: string;
+  endpoints: LabEndpoint[];
+  /** TLSA records as published (zone-file text), empty when none. */
+  tlsa: string[];
+  keys: {
+    server: CertInfo;
+    interceptor?: CertInfo;
+    /** The key the TLSA records were made for, when it is not the deployed one. */
+    retired?: CertInfo;
+  };
+  zone: { name: string; signed: boolean; dsInParent: boolean; kskTag?: number; zskTag?: number; ds: string[] };
+  account: { jid: string; password: string };
+  expect: { srv: DnssecState; tlsa: DnssecState | 'absent'; verdict: Verdict; why: string };
+}
+
+export interface CertInfo {
+  certFile: string;
+  keyFile: string;
+  chainFile: string;
+  spkiSha256: string;
+  spkiSha512: string;
+}
+
+export interface LabState {
+  dir: string;
+  net: number;
+  /** Validating recursive resolver (unbound). */
+  resolver: { address: string; port: number };
+  /** Authoritative server for every lab zone (nsd). */
+  authoritative: { address: string; port: number };
+  /** The lab root's trust anchor, as a DNSKEY line and as a DS line. */
+  trustAnchor: { dnskey: string; ds: string };
+  ca: { rootFile: string; intermediateFile: string; rootSpkiSha256: string; intermediateSpkiSha256: string };
+  domains: LabDomain[];
+  files: { nsdConf: string; unboundConf: string };
+  /** Milliseconds spent in each start-up phase. */
+  timings: Record<string, number>;
+}
+
+export interface Lab {
+  state: LabState;
+  domain(name: ScenarioName): LabDomain;
+  /** After a test rewrote a zone file: make nsd reload and unbound forget its cache. */
+  reloadDns(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface LabOptions {
+  /** Second octet of the lab's 127.N.0.0/16 block. */
+  net?: number;
+  dnsPort?: number;
+  dir?: string;
+  /** Progress lines (the test runner prints them). */
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_NET = 53;
+
+export function labDir(net: number): string {
+  return join(tmpdir(), `keywatch-lab-${net}`);
+}
+
+const addr = (net: number, c: number, d: number) => `127.${net}.${c}.${d}`;
+
+function certInfo(c: IssuedCert): CertInfo {
+  return { certFile: c.certFile, keyFile: c.keyFile, chainFile: c.chainFile, spkiSha256: c.spkiSha256, spkiSha512: c.spkiSha512 };
+}
+
+interface Planned {
+  spec: ScenarioSpec;
+  domain: string;
+  host: string;
+  address: string;
+  /** The zone holding the host's A and TLSA records. */
+  hostZone: string;
+  real: IssuedCert;
+  interceptor?: IssuedCert;
+  retired?: IssuedCert;
+  password: string;
+}
+
+const SERVICES: Array<{ service: XmppService; port: number; tls: 'starttls' | 'direct'; c2s: boolean }> = [
+  { service: 'xmpp-client', port: XMPP_PORTS.c2s, tls: 'starttls', c2s: true },
+  { service: 'xmpps-client', port: XMPP_PORTS.c2sDirectTls, tls: 'direct', c2s: true },
+  { service: 'xmpp-server', port: XMPP_PORTS.s2s, tls: 'starttls', c2s: false },
+];
+
+function intercepted(p: Planned, c2s: boolean): boolean {
+  return p.spec.mitm === 'all' || (p.spec.mitm === 'c2s' && c2s);
+}
+
+function tlsaRecords(p: Planned, intermediateSpki: string): string[] {
+  const plan = p.spec.tlsa;
+  if (plan === 'none') return [];
+  const eeKey = plan === 'old-ee' ? p.retired! : p.real;
+  return SERVICES.flatMap(({ port }) => {
+    const owner = `_${port}._tcp.${p.host}.`;
+    const recs = [`${owner} 300 IN TLSA 3 1 1 ${eeKey.spkiSha256}`];
+    if (plan === 'ee+ta') recs.push(`${owner} 300 IN TLSA 2 1 1 ${intermediateSpki}`);
+    return recs;
+  });
+}
+
+function zoneSpecs(planned: Planned[], net: number, intermediateSpki: string): ZoneSpec[] {
+  const ns = addr(net, 0, 1);
+  const none = { kind: 'none' } as const;
+  const records = new Map<string, string[]>();
+  const add = (zone: string, ...rr: string[]) => records.set(zone, [...(records.get(zone) ?? []), ...rr]);
+  add('', '. 86400 IN NS ns.test.', 'test. 86400 IN NS ns.test.', `ns.test. 86400 IN A ${ns}`);
+  add('test', 'test. 86400 IN NS ns.test.', `ns.test. 86400 IN A ${ns}`);
+  for (const p of planned) {
+    add('test', `${p.domain}. 86400 IN NS ns.test.`);
+    add(p.domain, `${p.domain}. 86400 IN NS ns.test.`);
+    for (const s of SERVICES) add(p.domain, `_${s.service}._tcp.${p.domain}. 300 IN SRV 0 5 ${s.port} ${p.host}.`);
+    add(p.hostZone, `${p.host}. 300 IN A ${p.address}`, ...tlsaRecords(p, intermediateSpki));
+  }
+  const specs: ZoneSpec[] = [
+    { name: '', records: records.get('')!, signed: true, dsInParent: false, nsec3: false, breakage: none },
+    { name: 'test', records: records.get('test')!, signed: true, dsInParent: true, nsec3: true, breakage: none },
+  ];
+  for (const p of planned) {
+    const z = p.spec.zone;
+    specs.push({
+      name: p.domain,
+      records: records.get(p.domain)!,
+      signed: z.signed,
+      dsInParent: z.dsInParent,
+      nsec3: z.nsec3,
+      breakage:
+        z.breakage === 'corrupt-tlsa-rrsig' ? { kind: 'corrupt-rrsig', type: 'TLSA' } : z.breakage === 'expired' ? { kind: 'expired' } : none,
+    });
+  }
+  return specs;
+}
+
+async function timed<T>(timings: Record<string, number>, phase: string, log: (l: string) => void, f: () => Promise<T>): Promise<T> {
+  const t0 = performance.now();
+  const out = await f();
+  timings[phase] = Math.round(performance.now() - t0);
+  log(`lab: ${phase} ${timings[phase]} ms`);
+  return out;
+}
+
+export async function startLab(opts: LabOptions = {}): Promise<Lab> {
+  const net = opts.net ?? DEFAULT_NET;
+  const dnsPort = opts.dnsPort ?? 53;
+  const dir = opts.dir ?? labDir(net);
+  const log = opts.log ?? (() => undefined);
+  const registry = join(dir, '..', `keywatch-lab-${net}.pids`);
+  const timings: Record<string, number> = {};
+  const t0 = performance.now();
+
+  const reaped = await reapStale(registry, dir);
+  if (reaped.length) log(`lab: stopped ${reaped.length} processes left over by an earlier run (${reaped.join(', ')})`);
+  rmSync(registry, { force: true });
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+
+  const stoppers: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    const errors: unknown[] = [];
+    for (const stop of stoppers.splice(0).reverse()) await stop().catch((e: unknown) => errors.push(e));
+    rmSync(registry, { force: true });
+    if (errors.length) throw new AggregateError(errors, 'lab: some processes did not stop cleanly');
+  };
+
+  try {
+    const ca = await timed(timings, 'certificates', log, () => createTestCa(join(dir, 'ca')));
+    const unsignedDomain = 'unsigned.test';
+    const planned: Planned[] = await timed(timings, 'leaf certificates', log, () =>
+      Promise.all(
+        SCENARIOS.map(async (spec, i) => {
+          const domain = `${spec.name}.test`;
+          const host = spec.targetInUnsignedZone ? `xmpp-${spec.name}.${unsignedDomain}` : `xmpp.${domain}`;
+          const leaf = (suffix: string) =>
+            ca.issue(`${spec.name}${suffix}`, {
+              dnsNames: [domain, host],
+              srvNames: [`_xmpp-client.${domain}`, `_xmpp-server.${domain}`],
+              xmppAddrs: [domain],
+            });
+          const [real, interceptor, retired] = await Promise.all([
+            leaf(''),
+            spec.mitm !== 'none' ? leaf('-interceptor') : undefined,
+            spec.tlsa === 'old-ee' ? leaf('-retired') : undefined,
+          ]);
+          return {
+            spec,
+            domain,
+            host,
+            address: addr(net, 1, i + 1),
+            hostZone: spec.targetInUnsignedZone ? unsignedDomain : domain,
+            real,
+            interceptor,
+            retired,
+            password: randomBytes(12).toString('base64url'),
+          };
+        }),
+      ),
+    );
+
+    const zones = await timed(timings, 'zones signed', log, () =>
+      buildTree(join(dir, 'zones'), zoneSpecs(planned, net, ca.intermediateSpkiSha256), Math.floor(Date.now() / 1000)),
+    );
+    const root = zones.get('')!;
+    const rootKsk = root.ksk!;
+
+    const dns: DnsServers = await timed(timings, 'nsd + unbound', log, () =>
+      startDnsServers({
+        dir,
+        registry,
+        authAddress: addr(net, 0, 1),
+        resolverAddress: addr(net, 0, 53),
+        port: dnsPort,
+        zones: [...zones.values()],
+        rootAnchor: rootKsk.dnskey,
+      }),
+    );
+    stoppers.push(() => stopDaemon(dns.nsd), () => stopDaemon(dns.unbound));
+
+    const backend = { prosody: addr(net, 2, 1), ejabberd: addr(net, 3, 1) };
+    const serverFor = (kind: 'prosody' | 'ejabberd') => {
+      const mine = planned.filter((p) => p.spec.server === kind);
+      return {
+        dir,
+        registry,
+        addresses: [backend[kind], ...mine.filter((p) => p.spec.mitm === 'none').map((p) => p.address)],
+        hosts: mine.map((p) => ({ domain: p.domain, chainFile: p.real.chainFile, keyFile: p.real.keyFile, bundleFile: p.real.bundleFile })),
+        users: mine.map((p) => ({ user: 'canary', domain: p.domain, password: p.password })),
+      };
+    };
+    const servers: XmppServer[] = await timed(timings, 'prosody + ejabberd', log, () =>
+      Promise.all([
+        startProsody(serverFor('prosody')).then((s) => (stoppers.push(() => s.stop()), s)),
+        startEjabberd({ ...serverFor('ejabberd'), distPort: 41000 + net, nodeName: `keywatchlab${net}` }).then(
+          (s) => (stoppers.push(() => s.stop()), s),
+        ),
+      ]),
+    );
+
+    const proxies: Proxy[] = await timed(timings, 'interceptors', log, () =>
+      Promise.all(
+        planned
+          .filter((p) => p.spec.mitm !== 'none')
+          .flatMap((p) =>
+            SERVICES.map(({ port, tls, c2s }) => {
+              const mode: ProxyMode = !intercepted(p, c2s) ? 'relay' : tls === 'direct' ? 'direct-tls' : 'xmpp-starttls';
+              return startProxy({
+                listen: { host: p.address, port },
+                upstream: { host: backend[p.spec.server], port },
+                mode,
+                servername: p.domain,
+                tls: { cert: readFileSync(p.interceptor!.chainFile), key: readFileSync(p.interceptor!.keyFile) },
+              });
+            }),
+          ),
+      ),
+    );
+    stoppers.push(async () => void (await Promise.all(proxies.map((p) => p.close()))));
+    timings.total = Math.round(performance.now() - t0);
+
+    const domains = planned.map((p) => describe(p, zones, ca.intermediateSpkiSha256));
+    const state: LabState = {
+      dir,
+      net,
+      resolver: { address: addr(net, 0, 53), port: dnsPort },
+      authoritative: { address: addr(net, 0, 1), port: dnsPort },
+      trustAnchor: { dnskey: rootKsk.dnskey, ds: root.ds[0]! },
+      ca: {
+        rootFile: ca.rootFile,
+        intermediateFile: ca.intermediateFile,
+        rootSpkiSha256: ca.rootSpkiSha256,
+        intermediateSpkiSha256: ca.intermediateSpkiSha256,
+      },
+      domains,
+      files: { nsdConf: dns.nsdConf, unboundConf: dns.unboundConf },
+      timings,
+    };
+    writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
+    log(`lab: up in ${timings.total} ms (${servers.length} XMPP servers, ${proxies.length} proxies, ${zones.size} zones)`);
+    return {
+      state,
+      domain: (name) => domainOf(state, name),
+      reloadDns: async () => {
+        await dns.reloadZones();
+        await dns.flushResolver();
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
+}
+
+export function domainOf(state: LabState, name: ScenarioName): LabDomain {
+  const d = state.domains.find((x) => x.scenario === name);
+  if (!d) throw new Error(`the lab has no scenario ${name}`);
+  return d;
+}
+
+function describe(p: Planned, zones: Map<string, BuiltZone>, intermediateSpki: string): LabDomain {
+  const z = zones.get(p.domain)!;
+  const tlsa = tlsaRecords(p, intermediateSpki);
+  const published = new Set(tlsa.filter((r) => / 3 1 1 /.test(r)).map((r) => r.split(' ').pop()));
+  const endpoints = SERVICES.map(({ service, port, tls, c2s }): LabEndpoint => {
+    const mitm = intercepted(p, c2s);
+    const key = mitm ? p.interceptor! : p.real;
+    return {
+      service,
+      srvName: `_${service}._tcp.${p.domain}`,
+      host: p.host,
+      address: p.address,
+      port,
+      tls,
+      tlsaName: `_${port}._tcp.${p.host}`,
+      presents: mitm ? 'interceptor' : 'server',
+      presentedSpkiSha256: key.spkiSha256,
+      matchesTlsa: published.has(key.spkiSha256),
+    };
+  });
+  return {
+    scenario: p.spec.name,
+    description: p.spec.description,
+    domain: p.domain,
+    server: p.spec.server,
+    host: p.host,
+    address: p.address,
+    endpoints,
+    tlsa,
+    keys: {
+      server: certInfo(p.real),
+      ...(p.interceptor ? { interceptor: certInfo(p.interceptor) } : {}),
+      ...(p.retired ? { retired: certInfo(p.retired) } : {}),
+    },
+    zone: {
+      name: p.domain,
+      signed: p.spec.zone.signed,
+      dsInParent: p.spec.zone.dsInParent,
+      ...(z.ksk ? { kskTag: z.ksk.keyTag } : {}),
+      ...(z.zsk ? { zskTag: z.zsk.keyTag } : {}),
+      ds: z.ds,
+    },
+    account: { jid: `canary@${p.domain}`, password: p.password },
+    expect: p.spec.expect,
+  };
+}
