@@ -44,7 +44,7 @@ function splice(a: Socket, b: Socket): void {
 export async function startProxy(spec: ProxySpec): Promise<Proxy> {
   const sockets = new Set<Socket>();
   const stats = { accepted: 0, intercepted: 0 };
-  const track = (s: Socket) => {
+  const track = <S extends Socket>(s: S): S => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
     return s;

@@ -98,6 +98,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Still has a /proc entry (running, or a zombie) and a living parent that could reap it. */
+function awaitingReap(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return ppid !== 1 && alive(ppid);
+  } catch {
+    return false;
+  }
+}
+
 /** Every descendant of `root`, deepest first, read from /proc. */
 export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
@@ -133,15 +144,22 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 }
 
 /**
- * Stop a daemon and everything it started: SIGTERM to the daemon and its descendants, then
+ * Stop a daemon and everything it started: SIGTERM to its descendants and itself, then
  * SIGKILL after `graceMs` for whatever is left. Resolves when our child has been reaped.
  */
 export async function stopDaemon(d: Daemon, graceMs = 4000): Promise<void> {
+  // Deepest first: a wrapper script (ejabberdctl → su → beam) then sees its child end normally.
   const tree = [...descendants(d.pid), d.pid];
-  if (d.child.exitCode === null && d.child.signalCode === null) signal(d.pid, 'SIGTERM');
+  for (const pid of tree) if (alive(pid)) signal(pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && tree.some(alive)) await sleep(25);
-  for (const pid of tree) if (alive(pid)) signal(pid, 'SIGKILL');
+  // SIGKILL the descendants first and let their (living) parents reap them: PID 1 in a
+  // container often reaps nothing, so a child orphaned unreaped stays a zombie for good.
+  const below = tree.filter((pid) => pid !== d.pid && alive(pid));
+  for (const pid of below) signal(pid, 'SIGKILL');
+  const reapDeadline = Date.now() + 2000;
+  while (Date.now() < reapDeadline && below.some(awaitingReap)) await sleep(25);
+  if (alive(d.pid)) signal(d.pid, 'SIGKILL');
   await Promise.race([d.exited, sleep(5000)]);
   const stuck = tree.filter(alive);
   if (stuck.length) throw new Error(`${d.name}: processes ${stuck.join(', ')} survived SIGKILL`);
