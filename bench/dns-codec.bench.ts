@@ -10,7 +10,7 @@ function response(answers: dnsPacket.Answer[]): Buffer {
     type: 'response',
     id: 4242,
     flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE,
-    questions: [{ type: answers[0]!.type as dnsPacket.RecordType, name: answers[0]!.name }],
+    questions: [{ type: answers[0]!.type, name: answers[0]!.name }],
     answers,
     additionals: [
       { type: 'OPT', name: '.', udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: dnsPacket.DNSSEC_OK, flag_do: true, options: [] },
