@@ -1,7 +1,10 @@
 // The keywatch command line: one Commander program; each command lives in its own module and
 // registers itself here. Only commands that work are listed — planned ones appear when built.
 import { Command, CommanderError } from 'commander';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, type ExitCode } from './exit-codes.ts';
+import { dnsCommand, UsageError } from './commands/dns.ts';
+import { ResolverConfigError } from '../dns/resolv-conf.ts';
+import { TrustAnchorError } from '../dns/dnssec/trust-anchor.ts';
 import { VERSION } from '../version.ts';
 
 const DESCRIPTION = `Would you notice if someone were intercepting your users?
@@ -12,7 +15,7 @@ const EPILOG = `
 Exit codes (Nagios convention): 0 ok, 1 warning, 2 critical or error, 3 unknown or bad usage.
 Documentation: README.md and docs/ in the keywatch source tree.`;
 
-export function buildProgram(): Command {
+export function buildProgram(setExit: (code: ExitCode) => void = () => undefined): Command {
   const program = new Command('keywatch')
     .description(DESCRIPTION)
     .version(VERSION, '-V, --version', 'print the keywatch version')
@@ -20,23 +23,30 @@ export function buildProgram(): Command {
     .addHelpText('after', EPILOG)
     .showHelpAfterError('(run keywatch --help for usage)')
     .exitOverride();
+  program.addCommand(dnsCommand(setExit).exitOverride().showHelpAfterError('(run keywatch dns --help for usage)'));
   return program;
 }
 
 /** Run the CLI; returns the process exit code instead of exiting, so tests can call it. */
 export async function runCli(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  let code: ExitCode = EXIT.ok;
+  const program = buildProgram((c) => (code = c));
   if (argv.length === 0) {
     program.outputHelp();
     return EXIT.unknown;
   }
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
+    return code;
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end with "errors" whose code says all went well.
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return EXIT.ok;
+      return EXIT.unknown;
+    }
+    // Bad input the user can fix: one line, no stack, exit 3.
+    if (err instanceof UsageError || err instanceof ResolverConfigError || err instanceof TrustAnchorError) {
+      process.stderr.write(`keywatch: ${err.message}\n`);
       return EXIT.unknown;
     }
     throw err;

@@ -33,6 +33,7 @@ async function main(): Promise<number> {
     console.log(`CA         ${s.ca.rootFile}`);
     for (const d of s.domains) console.log(`${d.domain.padEnd(20)} ${d.address.padEnd(12)} ${d.expect.verdict.padEnd(20)} ${d.description}`);
     console.log(`\ntry: kdig @${s.resolver.address} +dnssec _5222._tcp.xmpp.good.test TLSA`);
+    console.log(`     node bin/keywatch.js dns _5222._tcp.xmpp.bogus.test TLSA --resolver ${s.resolver.address} --trust-anchor ${s.dir}/trust-anchor.ds`);
     console.log(`state: ${s.dir}/state.json — Ctrl-C to stop`);
   }
   await new Promise<void>((resolve) => {

@@ -10,13 +10,22 @@
 //   127.N.2.1     Prosody's backend address (what the interceptors relay to)
 //   127.N.3.1     ejabberd's backend address
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestCa, type IssuedCert } from './ca.ts';
 import { startDnsServers, type DnsServers } from './dns-servers.ts';
 import { startProxy, type Proxy, type ProxyMode } from './mitm.ts';
 import { reapStale, stopDaemon } from './procs.ts';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 import { SCENARIOS, type DnssecState, type ScenarioName, type ScenarioSpec, type Verdict } from './scenarios.ts';
 import { startEjabberd, startProsody, XMPP_PORTS, type XmppServer } from './xmpp-servers.ts';
 import { buildTree, type BuiltZone, type ZoneSpec } from './zones.ts';
@@ -198,6 +207,13 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const timings: Record<string, number> = {};
   const t0 = performance.now();
 
+  // One lab per 127.N block: a second one would reap the first's processes from under it.
+  const lock = join(dir, '..', `keywatch-lab-${net}.lock`);
+  const holder = existsSync(lock) ? Number(readFileSync(lock, 'utf8')) : 0;
+  if (holder && holder !== process.pid && processAlive(holder)) {
+    throw new Error(`a keywatch lab is already running on 127.${net}.0.0/16 (process ${holder}); stop it, or pick another block with KEYWATCH_LAB_NET or --net`);
+  }
+  writeFileSync(lock, String(process.pid));
   const reaped = await reapStale(registry, dir);
   if (reaped.length) log(`lab: stopped ${reaped.length} processes left over by an earlier run (${reaped.join(', ')})`);
   rmSync(registry, { force: true });
@@ -208,7 +224,11 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const stopAll = async () => {
     const errors: unknown[] = [];
     for (const stop of stoppers.splice(0).reverse()) await stop().catch((e: unknown) => errors.push(e));
+    // Anything still naming the lab directory escaped its parent: stop it, and say so.
+    const escaped = await reapStale(registry, dir);
+    if (escaped.length) errors.push(new Error(`processes outlived their parents and were stopped: ${escaped.join(', ')}`));
     rmSync(registry, { force: true });
+    rmSync(lock, { force: true });
     if (errors.length) throw new AggregateError(errors, 'lab: some processes did not stop cleanly');
   };
 
@@ -324,6 +344,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       timings,
     };
     writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
+    writeFileSync(join(dir, 'trust-anchor.ds'), `${state.trustAnchor.ds}\n`);
     log(`lab: up in ${timings.total} ms (${servers.length} XMPP servers, ${proxies.length} proxies, ${zones.size} zones)`);
     return {
       state,

@@ -165,24 +165,40 @@ export async function stopDaemon(d: Daemon, graceMs = 4000): Promise<void> {
   if (stuck.length) throw new Error(`${d.name}: processes ${stuck.join(', ')} survived SIGKILL`);
 }
 
+function mentions(pid: number, marker: string): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker) && alive(pid);
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Clean up after an earlier run that could not stop its processes: signal every registered PID
- * whose command line still mentions `marker` (the lab directory), and its descendants.
+ * Live processes whose command line names `marker` (a lab directory), other than this one.
+ * This finds a daemon whose parents died before it (ejabberd's beam.smp names its spool dir).
+ */
+export function processesMentioning(marker: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => pid !== process.pid && mentions(pid, marker));
+}
+
+/**
+ * Clean up after an earlier run that could not stop its processes: signal every registered PID,
+ * and every process, whose command line still mentions `marker` (the lab directory), with their
+ * descendants. Returns the PIDs found.
  */
 export async function reapStale(registry: string, marker: string): Promise<number[]> {
-  if (!existsSync(registry)) return [];
-  const pids = readFileSync(registry, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map(Number)
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker) && alive(pid);
-      } catch {
-        return false;
-      }
-    });
-  const all = pids.flatMap((p) => [...descendants(p), p]);
+  const registered = existsSync(registry)
+    ? readFileSync(registry, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .filter((pid) => mentions(pid, marker))
+    : [];
+  const pids = [...new Set([...registered, ...processesMentioning(marker)])];
+  const all = [...new Set(pids.flatMap((p) => [...descendants(p), p]))];
   for (const pid of all) signal(pid, 'SIGTERM');
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline && all.some(alive)) await sleep(50);

@@ -47,3 +47,38 @@ describe('keywatch CLI', () => {
     assert.match(r.stdout + r.stderr, /Usage: keywatch/);
   });
 });
+
+describe('keywatch dns usage errors (no network needed)', () => {
+  it('an unknown record type exits 3 with a clear message', () => {
+    const r = cli('dns', 'example.org', 'NOSUCHTYPE', '--resolver', '127.0.0.1');
+    assert.equal(r.status, 3);
+    assert.match(r.stderr, /unknown record type "NOSUCHTYPE"/);
+  });
+
+  it('a resolver that is not an IP address exits 3 and says why', () => {
+    const r = cli('dns', 'example.org', 'A', '--resolver', 'dns.example.net');
+    assert.equal(r.status, 3);
+    assert.match(r.stderr, /keywatch: .*dns\.example\.net/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  it('a trust anchor that is neither a file nor DS/DNSKEY text exits 3', () => {
+    const r = cli('dns', 'example.org', 'A', '--resolver', '127.0.0.1', '--trust-anchor', 'not an anchor');
+    assert.equal(r.status, 3);
+    assert.match(r.stderr, /keywatch: line 1: expected a DS or DNSKEY record/);
+  });
+
+  it('a malformed name exits 3', () => {
+    const r = cli('dns', 'a..b', 'A', '--resolver', '127.0.0.1');
+    assert.equal(r.status, 3);
+    assert.match(r.stderr, /"a\.\.b" is not a domain name/);
+  });
+
+  it('dns --help teaches: verdicts, examples, exit codes', () => {
+    const r = cli('dns', '--help');
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /secure .*insecure .*bogus .*indeterminate/s);
+    assert.match(r.stdout, /Examples:/);
+    assert.match(r.stdout, /Exit codes: 0 secure, 1 insecure, 2 bogus, 3 indeterminate/);
+  });
+});

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { descendants, reapStale, spawnDaemon, stopDaemon, waitUntil } from '../../lab/procs.ts';
+import { startLab } from '../../lab/lab.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'keywatch-procs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -71,7 +72,35 @@ describe('reapStale', () => {
     }
   });
 
+  it('also stops an orphan that is in no registry but names the lab directory', async () => {
+    const marker = join(dir, 'orphan-lab');
+    const orphan = spawn('bash', ['-c', `exec -a "beam.smp -mnesia dir ${marker}/spool" sleep 300`], { detached: true, stdio: 'ignore' });
+    try {
+      await sleep(100);
+      const reaped = await reapStale(join(dir, 'no-such.pids'), marker);
+      assert.deepEqual(reaped, [orphan.pid]);
+      await new Promise((r) => (orphan.exitCode !== null || orphan.signalCode !== null ? r(null) : orphan.once('exit', r)));
+      assert.equal(orphan.signalCode, 'SIGTERM', 'the orphan was stopped by the reaper');
+      assert.deepEqual(await reapStale(join(dir, 'no-such.pids'), marker), [], 'nothing left on a second pass');
+    } finally {
+      orphan.kill('SIGKILL');
+    }
+  });
+
   it('does nothing without a registry', async () => {
     assert.deepEqual(await reapStale(join(dir, 'none.pids'), dir), []);
+  });
+});
+
+describe('startLab', () => {
+  it('refuses to start a second lab on a block whose lab is still running', async () => {
+    const root = mkdtempSync(join(dir, 'locked-'));
+    const holder = spawn('sleep', ['300'], { stdio: 'ignore' });
+    try {
+      writeFileSync(join(root, 'keywatch-lab-250.lock'), String(holder.pid));
+      await assert.rejects(startLab({ net: 250, dir: join(root, 'lab') }), /already running on 127\.250\.0\.0\/16 \(process \d+\).*KEYWATCH_LAB_NET/);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 });
