@@ -8,6 +8,7 @@
 //   typed   decodeRdata() → RData, strict: any length that does not add up is a DnsFormatError;
 //   text    rdataToString() / rdataFromString(), RFC 1035 §5.1 presentation format plus the
 //           generic "\# len hex" form of RFC 3597 §5 for everything else.
+import { base32hexDecode, base32hexEncode } from './base32hex.ts';
 import {
   DnsFormatError,
   DnsSyntaxError,
@@ -576,47 +577,7 @@ function base64Of(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-const BASE32HEX = '0123456789abcdefghijklmnopqrstuv';
-
-/** RFC 4648 §7 "base32hex", lowercase, without padding (RFC 5155 §3.3). */
-export function base32hexEncode(bytes: Uint8Array): string {
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (const octet of bytes) {
-    buffer = (buffer << 8) | octet;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      out += BASE32HEX[(buffer >> bits) & 31];
-    }
-    buffer &= (1 << bits) - 1;
-  }
-  if (bits > 0) out += BASE32HEX[(buffer << (5 - bits)) & 31];
-  return out;
-}
-
-/** Inverse of base32hexEncode, case-insensitive; undefined if not canonical base32hex. */
-export function base32hexDecode(text: string): Uint8Array | undefined {
-  // Lengths 1, 3 and 6 mod 8 cannot come from whole octets.
-  if ([1, 3, 6].includes(text.length % 8)) return undefined;
-  const out: number[] = [];
-  let buffer = 0;
-  let bits = 0;
-  for (const char of text.toLowerCase()) {
-    const value = BASE32HEX.indexOf(char);
-    if (value < 0) return undefined;
-    buffer = (buffer << 5) | value;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((buffer >> bits) & 0xff);
-      buffer &= (1 << bits) - 1;
-    }
-  }
-  if (buffer !== 0) return undefined; // leftover bits must be zero
-  return Uint8Array.from(out);
-}
+export { base32hexDecode, base32hexEncode } from './base32hex.ts';
 
 function formatIpv4(bytes: Uint8Array): string {
   return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
