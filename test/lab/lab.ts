@@ -26,7 +26,7 @@ function processAlive(pid: number): boolean {
     return false;
   }
 }
-import { SCENARIOS, type DnssecState, type ScenarioName, type ScenarioSpec, type Verdict } from './scenarios.ts';
+import { DNS_ZONES, SCENARIOS, type DnssecState, type DnsZoneSpec, type ScenarioName, type ScenarioSpec, type Verdict } from './scenarios.ts';
 import { startEjabberd, startProsody, XMPP_PORTS, type XmppServer } from './xmpp-servers.ts';
 import { buildTree, type BuiltZone, type ZoneSpec } from './zones.ts';
 
@@ -89,6 +89,8 @@ export interface LabState {
   trustAnchor: { dnskey: string; ds: string };
   ca: { rootFile: string; intermediateFile: string; rootSpkiSha256: string; intermediateSpkiSha256: string };
   domains: LabDomain[];
+  /** DNS-only zones for validator tests (one per signing algorithm, and answer shapes). */
+  dnsZones: Array<DnsZoneSpec & { zone: string; kskTag: number }>;
   files: { nsdConf: string; unboundConf: string };
   /** Milliseconds spent in each start-up phase. */
   timings: Record<string, number>;
@@ -171,10 +173,23 @@ function zoneSpecs(planned: Planned[], net: number, intermediateSpki: string): Z
     for (const s of SERVICES) add(p.domain, `_${s.service}._tcp.${p.domain}. 300 IN SRV 0 5 ${s.port} ${p.host}.`);
     add(p.hostZone, `${p.host}. 300 IN A ${p.address}`, ...tlsaRecords(p, intermediateSpki));
   }
+  for (const z of DNS_ZONES) {
+    const zone = `${z.label}.test`;
+    add('test', `${zone}. 86400 IN NS ns.test.`);
+    const absolute = (r: string) => {
+      const [label, ...rest] = r.replaceAll('{net}', String(net)).replaceAll('{zone}', zone).split(' ');
+      return `${label === '@' ? zone : `${label}.${zone}`}. ${rest.join(' ')}`;
+    };
+    add(zone, `${zone}. 86400 IN NS ns.test.`, ...z.records.map(absolute));
+  }
   const specs: ZoneSpec[] = [
     { name: '', records: records.get('')!, signed: true, dsInParent: false, nsec3: false, breakage: none },
     { name: 'test', records: records.get('test')!, signed: true, dsInParent: true, nsec3: true, breakage: none },
   ];
+  for (const z of DNS_ZONES) {
+    const name = `${z.label}.test`;
+    specs.push({ name, records: records.get(name)!, signed: true, dsInParent: true, nsec3: z.nsec3, breakage: none, algorithm: z.algorithm });
+  }
   for (const p of planned) {
     const z = p.spec.zone;
     specs.push({
@@ -340,6 +355,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         intermediateSpkiSha256: ca.intermediateSpkiSha256,
       },
       domains,
+      dnsZones: DNS_ZONES.map((z) => ({ ...z, zone: `${z.label}.test.`, kskTag: zones.get(`${z.label}.test`)!.ksk!.keyTag })),
       files: { nsdConf: dns.nsdConf, unboundConf: dns.unboundConf },
       timings,
     };

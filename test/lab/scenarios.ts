@@ -175,3 +175,60 @@ export function scenario(name: ScenarioName): ScenarioSpec {
   if (!s) throw new Error(`no lab scenario named ${name}`);
   return s;
 }
+
+/**
+ * DNS-only zones for the validator: one per signing algorithm, and one with the answer shapes
+ * that need more than a plain signature check (wildcards, CNAME, DNAME, NODATA, NXDOMAIN).
+ * Each query names the verdict a correct validator reaches; `unbound` is what Debian's unbound
+ * says where keywatch deliberately differs (SHA-1, being retired, counts as unsupported here).
+ */
+export interface DnsZoneSpec {
+  /** Label under test., e.g. `alg-ed25519`. */
+  label: string;
+  /** ldns-keygen algorithm name and its number. */
+  algorithm: string;
+  algorithmNumber: number;
+  nsec3: boolean;
+  /** Records with owners relative to the zone (`@` for the apex); `{net}` becomes the lab's second octet, `{zone}` the zone. */
+  records: string[];
+  queries: Array<{ name: string; type: string; expect: DnssecState; rcode: 'NOERROR' | 'NXDOMAIN'; unbound?: DnssecState; why: string }>;
+}
+
+const algZone = (label: string, algorithm: string, algorithmNumber: number, nsec3: boolean, expect: DnssecState, unbound?: DnssecState): DnsZoneSpec => ({
+  label,
+  algorithm,
+  algorithmNumber,
+  nsec3,
+  records: ['www 300 IN A 127.{net}.9.1'],
+  queries: [
+    { name: 'www', type: 'A', expect, rcode: 'NOERROR', ...(unbound ? { unbound } : {}), why: `an A record signed with ${algorithm}` },
+    { name: 'nope', type: 'A', expect, rcode: 'NXDOMAIN', ...(unbound ? { unbound } : {}), why: `NXDOMAIN proven with ${nsec3 ? 'NSEC3' : 'NSEC'} under ${algorithm}` },
+  ],
+});
+
+export const DNS_ZONES: readonly DnsZoneSpec[] = [
+  algZone('alg-rsasha256', 'RSASHA256', 8, true, 'secure'),
+  algZone('alg-rsasha512', 'RSASHA512', 10, false, 'secure'),
+  algZone('alg-ecdsap384', 'ECDSAP384SHA384', 14, true, 'secure'),
+  algZone('alg-ed25519', 'ED25519', 15, false, 'secure'),
+  algZone('alg-ed448', 'ED448', 16, true, 'secure'),
+  algZone('alg-rsasha1', 'RSASHA1', 5, false, 'insecure', 'secure'),
+  {
+    label: 'features',
+    algorithm: 'ECDSAP256SHA256',
+    algorithmNumber: 13,
+    nsec3: true,
+    records: [
+      'www 300 IN A 127.{net}.9.2',
+      '*.wild 300 IN TXT "synthesised from a wildcard"',
+      'alias 300 IN CNAME www.{zone}.',
+      'old 300 IN DNAME good.test.',
+    ],
+    queries: [
+      { name: 'anything.wild', type: 'TXT', expect: 'secure', rcode: 'NOERROR', why: 'a wildcard answer, with NSEC3 proof that the exact name does not exist' },
+      { name: 'alias', type: 'A', expect: 'secure', rcode: 'NOERROR', why: 'a signed CNAME to a signed A' },
+      { name: '_xmpp-client._tcp.old', type: 'SRV', expect: 'secure', rcode: 'NOERROR', why: 'a signed DNAME, the CNAME synthesised from it, and the SRV in good.test.' },
+      { name: 'www', type: 'TXT', expect: 'secure', rcode: 'NOERROR', why: 'NODATA proven by the NSEC3 at www' },
+    ],
+  },
+];

@@ -29,6 +29,8 @@ export interface ZoneSpec {
   dsInParent: boolean;
   nsec3: boolean;
   breakage: Breakage;
+  /** ldns-keygen's algorithm name; ECDSAP256SHA256 (13) when absent. */
+  algorithm?: string;
 }
 
 export interface BuiltZone {
@@ -43,8 +45,9 @@ export interface BuiltZone {
 
 const fqdn = (name: string) => (name === '' ? '.' : `${name}.`);
 
-async function keygen(dir: string, zone: string, ksk: boolean): Promise<ZoneKey> {
-  const args = ['-a', 'ECDSAP256SHA256', ...(ksk ? ['-k'] : []), fqdn(zone)];
+async function keygen(dir: string, zone: string, ksk: boolean, algorithm: string): Promise<ZoneKey> {
+  const rsa = algorithm.startsWith('RSA') ? ['-b', ksk ? '2048' : '1024'] : [];
+  const args = ['-a', algorithm, ...rsa, ...(ksk ? ['-k'] : []), fqdn(zone)];
   const { stdout } = await run('ldns-keygen', args, { cwd: dir });
   const base = stdout.trim();
   const dnskey = readFileSync(join(dir, `${base}.key`), 'utf8').trim();
@@ -89,7 +92,8 @@ export async function buildZone(dir: string, spec: ZoneSpec, serial: number): Pr
     writeFileSync(src, zoneText(spec, serial, []));
     return { spec, file: src, ds: [] };
   }
-  const [ksk, zsk] = await Promise.all([keygen(zdir, spec.name, true), keygen(zdir, spec.name, false)]);
+  const algorithm = spec.algorithm ?? 'ECDSAP256SHA256';
+  const [ksk, zsk] = await Promise.all([keygen(zdir, spec.name, true, algorithm), keygen(zdir, spec.name, false, algorithm)]);
   writeFileSync(src, zoneText(spec, serial, [ksk, zsk]));
   const file = join(zdir, 'zone.signed');
   const args = ['-o', fqdn(spec.name), '-f', file];

@@ -24,6 +24,8 @@ export const PROBLEM_RFC = {
   'denial.not-proven': 'RFC 4035 §5.4, RFC 5155 §8',
   'wildcard.not-proven': 'RFC 4035 §5.3.4, RFC 5155 §8.8',
   'cname.loop': 'RFC 1034 §3.6.2',
+  'dname.synthesis-mismatch': 'RFC 6672 §5.3.3',
+  'dname.name-too-long': 'RFC 6672 §2.2',
   'cname.too-long': 'RFC 1034 §3.6.2',
   'upstream.failed': 'RFC 4035 §4.9.2 (validation needs the records; the resolver returned none)',
   'upstream.malformed': 'RFC 1035 §4.1',

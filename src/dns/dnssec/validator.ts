@@ -183,6 +183,25 @@ class Lookup {
       const sets = groupRRsets(resp.answer);
       const direct = sets.find((s) => s.type === qtype && nameEquals(s.name, name));
       const cname = sets.find((s) => s.type === RRType.CNAME && nameEquals(s.name, name));
+      const dname = direct ? undefined : sets.find((s) => s.type === RRType.DNAME && isSubdomainOf(name, s.name) && !nameEquals(name, s.name));
+      if (dname) {
+        // RFC 6672 §5.3.3: the DNAME is signed; the CNAME a resolver synthesises from it is not,
+        // so check it was synthesised correctly instead of looking for its signature.
+        const judged = await this.judgeRRset(dname, resp);
+        answer.push(judged.view);
+        security = worst(security, judged.security);
+        insecureAt ??= judged.insecureAt;
+        const next = this.followDname(name, dname, cname);
+        if (!next) {
+          security = 'bogus';
+          break;
+        }
+        if (cname) {
+          answer.push({ ...judged.view, name: nameToString(name), type: 'CNAME', records: [nameToString(next)], signatures: [], ttl: cname.ttl });
+        }
+        name = next;
+        continue;
+      }
       const set = direct ?? cname;
       if (set) {
         const judged = await this.judgeRRset(set, resp);
@@ -216,6 +235,30 @@ class Lookup {
       problems: dedupe(problems),
       ede: this.ede,
     };
+  }
+
+  /** The name a DNAME redirects `name` to, checked against the resolver's synthesised CNAME. */
+  followDname(name: DnsName, dname: RRset, cname: RRset | undefined): DnsName | undefined {
+    const d = dname.records[0]?.data;
+    if (d?.type !== 'DNAME') return undefined;
+    const prefix = name.labels.slice(0, name.labels.length - dname.name.labels.length);
+    const labels = [...prefix, ...d.target.labels];
+    if (labels.reduce((n, l) => n + 1 + l.length, 1) > 255) {
+      this.problems.push(problem('dname.name-too-long', `${nameToString(name)} rewritten by ${rrsetLabel(dname)} would exceed 255 octets (YXDOMAIN)`));
+      return undefined;
+    }
+    const target: DnsName = { labels };
+    const synthesised = cname?.records[0]?.data;
+    if (synthesised?.type === 'CNAME' && !nameEquals(synthesised.target, target)) {
+      this.problems.push(
+        problem(
+          'dname.synthesis-mismatch',
+          `${nameToString(name)} CNAME ${nameToString(synthesised.target)} does not follow from ${rrsetLabel(dname)} ${nameToString(d.target)}, which gives ${nameToString(target)}`,
+        ),
+      );
+      return undefined;
+    }
+    return target;
   }
 
   /** Judge one answer RRset: find its zone's keys (or prove the zone insecure) and check it. */

@@ -57,3 +57,26 @@ describe('validator under hostile or failing upstreams', () => {
     assert.ok(i <= 7, `followed ${i} links`);
   });
 });
+
+describe('DNAME (RFC 6672)', () => {
+  const dname = (owner: string, target: string): DnsRecord => {
+    const rdata = nameToWire(parseName(target));
+    return { name: parseName(owner), type: RRType.DNAME, class: 1, ttl: 60, rdata, data: decodeRdata(RRType.DNAME, rdata) };
+  };
+  const answering = (answer: DnsRecord[]): Fetcher => (name) =>
+    Promise.resolve(nameToString(name).endsWith('example.') ? { rcode: 0, answer, authority: [] } : { rcode: 2, answer: [], authority: [] });
+
+  it('a synthesised CNAME that does not follow from the DNAME is bogus, whatever else holds', async () => {
+    const forged = answering([dname('old.example.', 'new.example.'), cname('www.old.example.', 'www.attacker.example.')]);
+    const r = await new Validator(forged, defaultTrustAnchor()).lookup('www.old.example.', RRType.A);
+    assert.equal(r.security, 'bogus');
+    assert.ok(r.problems.some((p) => p.code === 'dname.synthesis-mismatch' && /gives www\.new\.example\./.test(p.message)), JSON.stringify(r.problems));
+  });
+
+  it('a rewrite past 255 octets is refused (YXDOMAIN)', async () => {
+    const long = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(50)}.example.`;
+    const r = await new Validator(answering([dname('old.example.', long)]), defaultTrustAnchor()).lookup(`${'x'.repeat(40)}.old.example.`, RRType.A);
+    assert.ok(r.problems.some((p) => p.code === 'dname.name-too-long'), JSON.stringify(r.problems));
+    assert.equal(r.security, 'bogus');
+  });
+});
