@@ -175,7 +175,8 @@ function zoneSpecs(planned: Planned[], net: number, intermediateSpki: string): Z
   }
   for (const z of DNS_ZONES) {
     const zone = `${z.label}.test`;
-    add('test', `${zone}. 86400 IN NS ns.test.`);
+    // A zone directly under test. is delegated from test.; a deeper one by its parent's records.
+    if (!z.label.includes('.')) add('test', `${zone}. 86400 IN NS ns.test.`);
     const absolute = (r: string) => {
       const [label, ...rest] = r.replaceAll('{net}', String(net)).replaceAll('{zone}', zone).split(' ');
       return `${label === '@' ? zone : `${label}.${zone}`}. ${rest.join(' ')}`;
@@ -188,7 +189,17 @@ function zoneSpecs(planned: Planned[], net: number, intermediateSpki: string): Z
   ];
   for (const z of DNS_ZONES) {
     const name = `${z.label}.test`;
-    specs.push({ name, records: records.get(name)!, signed: true, dsInParent: true, nsec3: z.nsec3, breakage: none, algorithm: z.algorithm });
+    specs.push({
+      name,
+      records: records.get(name)!,
+      signed: !z.unsigned,
+      dsInParent: !z.unsigned && z.ds !== 'none',
+      nsec3: z.nsec3,
+      breakage: z.breakage === 'not-yet-valid' ? { kind: 'not-yet-valid' } : none,
+      algorithm: z.algorithm,
+      ...(z.optOut ? { optOut: true } : {}),
+      ...(z.ds && z.ds !== 'none' ? { ds: z.ds } : {}),
+    });
   }
   for (const p of planned) {
     const z = p.spec.zone;
@@ -355,7 +366,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         intermediateSpkiSha256: ca.intermediateSpkiSha256,
       },
       domains,
-      dnsZones: DNS_ZONES.map((z) => ({ ...z, zone: `${z.label}.test.`, kskTag: zones.get(`${z.label}.test`)!.ksk!.keyTag })),
+      dnsZones: DNS_ZONES.map((z) => ({ ...z, zone: `${z.label}.test.`, kskTag: zones.get(`${z.label}.test`)?.ksk?.keyTag ?? 0 })),
       files: { nsdConf: dns.nsdConf, unboundConf: dns.unboundConf },
       timings,
     };

@@ -183,15 +183,31 @@ export function scenario(name: ScenarioName): ScenarioSpec {
  * says where keywatch deliberately differs (SHA-1, being retired, counts as unsupported here).
  */
 export interface DnsZoneSpec {
-  /** Label under test., e.g. `alg-ed25519`. */
+  /** Labels under test., e.g. `alg-ed25519`, or `child.optout` for a zone below another. */
   label: string;
+  /** Unsigned zone (default signed). */
+  unsigned?: boolean;
+  /** How the parent publishes the DS: as computed, with a wrong digest, with an algorithm no validator knows, or not at all. */
+  ds?: 'normal' | 'wrong-digest' | 'unknown-algorithm' | 'none';
+  breakage?: 'not-yet-valid';
+  optOut?: boolean;
   /** ldns-keygen algorithm name and its number. */
   algorithm: string;
   algorithmNumber: number;
   nsec3: boolean;
   /** Records with owners relative to the zone (`@` for the apex); `{net}` becomes the lab's second octet, `{zone}` the zone. */
   records: string[];
-  queries: Array<{ name: string; type: string; expect: DnssecState; rcode: 'NOERROR' | 'NXDOMAIN'; unbound?: DnssecState; why: string }>;
+  queries: Array<{
+    name: string;
+    type: string;
+    expect: DnssecState;
+    rcode: 'NOERROR' | 'NXDOMAIN';
+    /** unbound's verdict where keywatch deliberately differs. */
+    unbound?: DnssecState;
+    /** The problem code keywatch must report. */
+    problem?: string;
+    why: string;
+  }>;
 }
 
 const algZone = (label: string, algorithm: string, algorithmNumber: number, nsec3: boolean, expect: DnssecState, unbound?: DnssecState): DnsZoneSpec => ({
@@ -201,8 +217,15 @@ const algZone = (label: string, algorithm: string, algorithmNumber: number, nsec
   nsec3,
   records: ['www 300 IN A 127.{net}.9.1'],
   queries: [
-    { name: 'www', type: 'A', expect, rcode: 'NOERROR', ...(unbound ? { unbound } : {}), why: `an A record signed with ${algorithm}` },
-    { name: 'nope', type: 'A', expect, rcode: 'NXDOMAIN', ...(unbound ? { unbound } : {}), why: `NXDOMAIN proven with ${nsec3 ? 'NSEC3' : 'NSEC'} under ${algorithm}` },
+    { name: 'www', type: 'A', expect, rcode: 'NOERROR', ...(unbound ? { unbound, problem: 'ds.unsupported-only' } : {}), why: `an A record signed with ${algorithm}` },
+    {
+      name: 'nope',
+      type: 'A',
+      expect,
+      rcode: 'NXDOMAIN',
+      ...(unbound ? { unbound, problem: 'ds.unsupported-only' } : {}),
+      why: `NXDOMAIN proven with ${nsec3 ? 'NSEC3' : 'NSEC'} under ${algorithm}`,
+    },
   ],
 });
 
@@ -214,6 +237,61 @@ export const DNS_ZONES: readonly DnsZoneSpec[] = [
   algZone('alg-ed448', 'ED448', 16, true, 'secure'),
   algZone('alg-rsasha1', 'RSASHA1', 5, false, 'insecure', 'secure'),
   {
+    label: 'future',
+    algorithm: 'ECDSAP256SHA256',
+    algorithmNumber: 13,
+    nsec3: true,
+    breakage: 'not-yet-valid',
+    records: ['www 300 IN A 127.{net}.9.3'],
+    queries: [{ name: 'www', type: 'A', expect: 'bogus', rcode: 'NOERROR', problem: 'rrsig.not-yet-valid', why: 'every signature becomes valid only in ten days' }],
+  },
+  {
+    label: 'nods',
+    algorithm: 'ECDSAP256SHA256',
+    algorithmNumber: 13,
+    nsec3: true,
+    ds: 'none',
+    records: ['www 300 IN A 127.{net}.9.4'],
+    queries: [{ name: 'www', type: 'A', expect: 'insecure', rcode: 'NOERROR', why: 'signed, but test. publishes no DS for it (and proves it)' }],
+  },
+  {
+    label: 'badds',
+    algorithm: 'ECDSAP256SHA256',
+    algorithmNumber: 13,
+    nsec3: false,
+    ds: 'wrong-digest',
+    records: ['www 300 IN A 127.{net}.9.5'],
+    queries: [{ name: 'www', type: 'A', expect: 'bogus', rcode: 'NOERROR', problem: 'ds.digest-mismatch', why: 'the DS at test. has a digest no DNSKEY matches' }],
+  },
+  {
+    label: 'unknownalg',
+    algorithm: 'ECDSAP256SHA256',
+    algorithmNumber: 13,
+    nsec3: true,
+    ds: 'unknown-algorithm',
+    records: ['www 300 IN A 127.{net}.9.6'],
+    queries: [{ name: 'www', type: 'A', expect: 'insecure', rcode: 'NOERROR', problem: 'ds.unsupported-only', why: 'the only DS names algorithm 253, which no validator supports (RFC 4035 §5.2)' }],
+  },
+  {
+    label: 'optout',
+    algorithm: 'ECDSAP256SHA256',
+    algorithmNumber: 13,
+    nsec3: true,
+    optOut: true,
+    records: ['www 300 IN A 127.{net}.9.7', 'child 86400 IN NS ns.test.'],
+    queries: [{ name: 'www', type: 'A', expect: 'secure', rcode: 'NOERROR', why: 'a signed record in an opt-out zone' }],
+  },
+  {
+    label: 'child.optout',
+    algorithm: 'ECDSAP256SHA256',
+    algorithmNumber: 13,
+    nsec3: false,
+    unsigned: true,
+    ds: 'none',
+    records: ['www 300 IN A 127.{net}.9.8'],
+    queries: [{ name: 'www', type: 'A', expect: 'insecure', rcode: 'NOERROR', why: 'an unsigned delegation covered by an opt-out NSEC3 span (RFC 5155 §6)' }],
+  },
+  {
     label: 'features',
     algorithm: 'ECDSAP256SHA256',
     algorithmNumber: 13,
@@ -223,12 +301,16 @@ export const DNS_ZONES: readonly DnsZoneSpec[] = [
       '*.wild 300 IN TXT "synthesised from a wildcard"',
       'alias 300 IN CNAME www.{zone}.',
       'old 300 IN DNAME good.test.',
+      'xmpp-alias 300 IN CNAME xmpp.good.test.',
+      '*._tcp 300 IN TLSA 3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6',
     ],
     queries: [
       { name: 'anything.wild', type: 'TXT', expect: 'secure', rcode: 'NOERROR', why: 'a wildcard answer, with NSEC3 proof that the exact name does not exist' },
       { name: 'alias', type: 'A', expect: 'secure', rcode: 'NOERROR', why: 'a signed CNAME to a signed A' },
       { name: '_xmpp-client._tcp.old', type: 'SRV', expect: 'secure', rcode: 'NOERROR', why: 'a signed DNAME, the CNAME synthesised from it, and the SRV in good.test.' },
       { name: 'www', type: 'TXT', expect: 'secure', rcode: 'NOERROR', why: 'NODATA proven by the NSEC3 at www' },
+      { name: 'xmpp-alias', type: 'A', expect: 'secure', rcode: 'NOERROR', why: 'a CNAME into another signed zone (good.test.)' },
+      { name: '_5222._tcp', type: 'TLSA', expect: 'secure', rcode: 'NOERROR', why: 'a TLSA record synthesised from *._tcp (a wildcard TLSA)' },
     ],
   },
 ];

@@ -17,7 +17,12 @@ export type Breakage =
   /** Flip bits in the signature of every RRSIG covering this type (validators: bogus). */
   | { kind: 'corrupt-rrsig'; type: string }
   /** Sign with signatures that expired long ago (validators: bogus, "signature expired"). */
-  | { kind: 'expired' };
+  | { kind: 'expired' }
+  /** Sign with signatures whose validity starts in ten days (validators: bogus). */
+  | { kind: 'not-yet-valid' };
+
+/** How the parent publishes a signed child's DS (tests of the DS link). */
+export type DsVariant = 'normal' | 'wrong-digest' | 'unknown-algorithm';
 
 export interface ZoneSpec {
   /** Absolute name without the trailing dot, '' for the root. */
@@ -31,6 +36,9 @@ export interface ZoneSpec {
   breakage: Breakage;
   /** ldns-keygen's algorithm name; ECDSAP256SHA256 (13) when absent. */
   algorithm?: string;
+  /** NSEC3 opt-out: unsigned delegations get no NSEC3 of their own (RFC 5155 §6). */
+  optOut?: boolean;
+  ds?: DsVariant;
 }
 
 export interface BuiltZone {
@@ -97,17 +105,27 @@ export async function buildZone(dir: string, spec: ZoneSpec, serial: number): Pr
   writeFileSync(src, zoneText(spec, serial, [ksk, zsk]));
   const file = join(zdir, 'zone.signed');
   const args = ['-o', fqdn(spec.name), '-f', file];
-  if (spec.nsec3) args.push('-n', '-t', '0');
-  if (spec.breakage.kind === 'expired') {
-    const now = Math.floor(Date.now() / 1000);
-    args.push('-i', String(now - 60 * 86400), '-e', String(now - 30 * 86400));
-  }
+  if (spec.nsec3) args.push('-n', '-t', '0', ...(spec.optOut ? ['-p'] : []));
+  const now = Math.floor(Date.now() / 1000);
+  if (spec.breakage.kind === 'expired') args.push('-i', String(now - 60 * 86400), '-e', String(now - 30 * 86400));
+  if (spec.breakage.kind === 'not-yet-valid') args.push('-i', String(now + 10 * 86400), '-e', String(now + 40 * 86400));
   await run('ldns-signzone', [...args, src, zsk.base, ksk.base], { cwd: zdir });
   if (spec.breakage.kind === 'corrupt-rrsig') {
     writeFileSync(file, corruptSignatures(readFileSync(file, 'utf8'), spec.breakage.type));
   }
   const { stdout } = await run('ldns-key2ds', ['-n', '-2', `${ksk.base}.key`], { cwd: zdir });
-  return { spec, file, ksk, zsk, ds: [stdout.trim()] };
+  return { spec, file, ksk, zsk, ds: [mutateDs(stdout.trim(), spec.ds ?? 'normal')] };
+}
+
+/** DS line `owner ttl class DS tag alg digesttype digest`, altered for the DS-link tests. */
+export function mutateDs(line: string, variant: DsVariant): string {
+  const f = line.split(/\s+/);
+  if (variant === 'wrong-digest') {
+    const d = f[7]!;
+    f[7] = `${d.slice(0, -1)}${d.endsWith('0') ? '1' : '0'}`;
+  }
+  if (variant === 'unknown-algorithm') f[5] = '253';
+  return f.join(' ');
 }
 
 /**
