@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { useLab } from '../lab/fixture.ts';
-import { kdig } from '../lab/judges.ts';
+import { delv, kdig } from '../lab/judges.ts';
 import { SCENARIOS, type DnssecState } from '../lab/scenarios.ts';
 import { Validator, type Fetcher } from '../../src/dns/dnssec/validator.ts';
 import { parseTrustAnchors } from '../../src/dns/dnssec/trust-anchor.ts';
@@ -26,6 +26,12 @@ function validator(now?: () => number): Validator {
 
 const asSecurity = (s: DnssecState | 'absent'): Security => (s === 'absent' ? 'secure' : s);
 
+/** delv's verdict, anchored at the lab root. */
+const delvVerdict = (name: string, type: string) => {
+  const { resolver, trustAnchor, dir } = lab().state;
+  return delv(resolver, trustAnchor.ds, dir, name, type);
+};
+
 /** unbound's verdict from its answer: SERVFAIL = bogus, AD = secure, else insecure. */
 async function unboundVerdict(name: string, type: string): Promise<Security> {
   const a = await kdig(lab().state.resolver, name, type);
@@ -33,7 +39,7 @@ async function unboundVerdict(name: string, type: string): Promise<Security> {
   return a.ad ? 'secure' : 'insecure';
 }
 
-describe('keywatch validates every lab scenario like unbound does', () => {
+describe('keywatch validates every lab scenario like unbound and delv do', () => {
   for (const s of SCENARIOS) {
     it(`${s.name}: SRV ${s.expect.srv}, TLSA ${s.expect.tlsa}`, async () => {
       const d = lab().domain(s.name);
@@ -45,6 +51,7 @@ describe('keywatch validates every lab scenario like unbound does', () => {
         const tlsa = await v.lookup(e.tlsaName, RRType.TLSA);
         assert.equal(tlsa.security, asSecurity(s.expect.tlsa), `${e.tlsaName} TLSA: ${JSON.stringify(tlsa.problems)}`);
         assert.equal(tlsa.security, await unboundVerdict(e.tlsaName, 'TLSA'));
+        assert.equal(tlsa.security, await delvVerdict(e.tlsaName, 'TLSA'), `delv on ${e.tlsaName} TLSA`);
         if (s.expect.tlsa === 'absent') assert.equal(tlsa.rcode, 'NXDOMAIN');
       }
     });
@@ -119,14 +126,14 @@ describe('keywatch explains why', () => {
   });
 });
 
-describe('every signing algorithm and answer shape, against unbound', () => {
+describe('every signing algorithm and answer shape, against unbound and delv', () => {
   // The list comes from the lab's catalogue, so a zone added there is tested here.
   it('covers algorithms 8, 10, 13, 14, 15 and 16, and SHA-1', () => {
     const numbers = new Set([13, ...lab().state.dnsZones.map((z) => z.algorithmNumber)]);
     for (const n of [5, 8, 10, 13, 14, 15, 16]) assert.ok(numbers.has(n), `a lab zone signed with algorithm ${n}`);
   });
 
-  it('each query reaches the expected verdict, and unbound agrees except where documented', async () => {
+  it('each query reaches the expected verdict, and unbound and delv agree except where documented', async () => {
     const v = validator();
     for (const z of lab().state.dnsZones) {
       for (const q of z.queries) {
@@ -136,6 +143,7 @@ describe('every signing algorithm and answer shape, against unbound', () => {
         assert.equal(r.security, q.expect, `${what}: ${JSON.stringify(r.problems)}`);
         assert.equal(r.rcode, q.rcode, what);
         assert.equal(await unboundVerdict(name, q.type), q.unbound ?? q.expect, `unbound on ${what}`);
+        assert.equal(await delvVerdict(name, q.type), q.unbound ?? q.expect, `delv on ${what}`);
         if (q.expect === 'insecure') assert.equal(r.insecureAt, z.zone, `${what}: where DNSSEC ends`);
         if (q.problem) assert.ok(r.problems.some((p) => p.code === q.problem), `${what}: want ${q.problem}, got ${JSON.stringify(r.problems)}`);
       }

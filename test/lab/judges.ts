@@ -2,6 +2,7 @@
 // STARTTLS client on Node's own net/tls. None of this uses keywatch code, so a test that
 // compares keywatch with a judge compares two independent implementations.
 import { X509Certificate, createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { run } from './procs.ts';
@@ -167,4 +168,33 @@ export async function xmppSession(o: {
   } finally {
     tls.destroy();
   }
+}
+
+/**
+ * `delv` (BIND's validating lookup tool) anchored at the lab root: a second validator,
+ * independent of unbound and of keywatch. Returns its verdict from the comment it prints.
+ */
+export async function delv(
+  server: { address: string; port: number },
+  anchorDs: string,
+  dir: string,
+  name: string,
+  type: string,
+): Promise<'secure' | 'insecure' | 'bogus'> {
+  const f = anchorDs.split(/\s+/);
+  const at = f.indexOf('DS');
+  const conf = `${dir}/delv-anchor.conf`;
+  writeFileSync(conf, `trust-anchors { "." static-ds ${f[at + 1]} ${f[at + 2]} ${f[at + 3]} "${f[at + 4]}"; };\n`);
+  let out: string;
+  try {
+    // delv reports failures on stderr and still exits 0.
+    const r = await run('delv', [`@${server.address}`, '-p', String(server.port), '-a', conf, '+root=.', name, type], { timeoutMs: 20_000 });
+    out = `${r.stdout}\n${r.stderr}`;
+  } catch (e) {
+    out = (e as Error).message;
+  }
+  if (/fully validated/.test(out)) return 'secure';
+  if (/unsigned answer/.test(out)) return 'insecure';
+  if (/resolution failed|validation failed|failed to validate/.test(out)) return 'bogus';
+  throw new Error(`delv said something unexpected for ${name} ${type}:\n${out}`);
 }
