@@ -143,6 +143,13 @@ class Lookup {
     return r;
   }
 
+  /** For the chain's own records: a resolver failure (SERVFAIL, REFUSED, ...) is not an answer. */
+  async getChecked(name: DnsName, type: number): Promise<FetchedResponse> {
+    const r = await this.get(name, type);
+    if (r.rcode !== 0 && r.rcode !== 3) throw new Error(`the resolver answered ${rcodeToString(r.rcode)} even with checking disabled`);
+    return r;
+  }
+
   async resolve(qname: DnsName, qtype: number): Promise<ValidationResult> {
     const answer: RRsetView[] = [];
     let security: Security = 'secure';
@@ -353,9 +360,12 @@ class Lookup {
       const candidate = nameSuffix(name, n);
       let resp: FetchedResponse;
       try {
-        resp = await this.get(candidate, RRType.DS);
-      } catch {
-        continue;
+        resp = await this.getChecked(candidate, RRType.DS);
+      } catch (e) {
+        // Without the DS answer the zone cut cannot be placed: no verdict, rather than a guess.
+        const zone = nameToString(candidate);
+        const p = problem('upstream.failed', `${zone} DS: ${(e as Error).message}`, { zone });
+        return { zone: candidate, security: 'indeterminate', keys: [], link: { ...current.link, zone, security: 'indeterminate', via: 'failed', problems: [p] } };
       }
       const ds = groupRRsets(resp.answer).find((s) => s.type === RRType.DS && nameEquals(s.name, candidate));
       if (ds) {
@@ -413,7 +423,7 @@ class Lookup {
       // The DS RRset lives in the parent and is signed by it.
       let resp: FetchedResponse;
       try {
-        resp = await this.get(zone, RRType.DS);
+        resp = await this.getChecked(zone, RRType.DS);
       } catch (e) {
         return fail('indeterminate', problem('upstream.failed', `${zoneText} DS: ${(e as Error).message}`));
       }
@@ -445,7 +455,7 @@ class Lookup {
 
     let resp: FetchedResponse;
     try {
-      resp = await this.get(zone, RRType.DNSKEY);
+      resp = await this.getChecked(zone, RRType.DNSKEY);
     } catch (e) {
       return fail('indeterminate', problem('upstream.failed', `${zoneText} DNSKEY: ${(e as Error).message}`));
     }
