@@ -27,6 +27,19 @@ export function measure(name: string, fn: () => unknown, { batches = 15, minBatc
   return { name, opsPerSec: rates[Math.floor(rates.length / 2)]! };
 }
 
+/** Like measure(), for async work: `fn` runs one round of `ops` operations; the median rate wins. */
+export async function measureAsync(name: string, ops: number, fn: () => Promise<unknown>, { rounds = 7, warmup = 1 } = {}): Promise<Measurement> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const rates: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    await fn();
+    rates.push((ops * 1000) / (performance.now() - t0));
+  }
+  rates.sort((a, b) => a - b);
+  return { name, opsPerSec: rates[Math.floor(rates.length / 2)]! };
+}
+
 export function report(title: string, reference: Measurement, others: Measurement[]): void {
   console.log(`\n${title}`);
   const fmt = (m: Measurement) => `${m.name.padEnd(44)} ${Math.round(m.opsPerSec).toLocaleString('en').padStart(12)} ops/s`;
