@@ -9,7 +9,8 @@ import { SCENARIOS, type DnssecState } from '../lab/scenarios.ts';
 import { Validator, type Fetcher } from '../../src/dns/dnssec/validator.ts';
 import { parseTrustAnchors } from '../../src/dns/dnssec/trust-anchor.ts';
 import { DnsClient } from '../../src/dns/client.ts';
-import { RRType } from '../../src/dns/types.ts';
+import { RRType, typeToString } from '../../src/dns/types.ts';
+import { nameToString } from '../../src/dns/name.ts';
 import type { Security } from '../../src/dns/dnssec/problems.ts';
 
 const lab = useLab();
@@ -165,5 +166,34 @@ describe('every signing algorithm and answer shape, against unbound and delv', (
     const r = await validator().lookup(`anything.wild.${z.zone}`, RRType.TXT);
     assert.equal(r.security, 'secure');
     assert.equal(r.answer[0]!.signatures[0]!.wildcard, true);
+  });
+});
+
+describe('validated zones are reused across lookups until their TTL', () => {
+  it('a second lookup in the same zone fetches only its answer; after the TTL the chain is checked again', async () => {
+    const { resolver, trustAnchor } = lab().state;
+    const client = new DnsClient({ servers: [resolver], cacheSize: 0 });
+    const fetched: string[] = [];
+    const fetch: Fetcher = async (name, type) => {
+      fetched.push(`${nameToString(name)} ${typeToString(type)}`);
+      const r = await client.query(name, type, { cd: true });
+      return { rcode: r.rcode, answer: r.answer, authority: r.authority };
+    };
+    let now = Math.floor(Date.now() / 1000);
+    const v = new Validator(fetch, parseTrustAnchors(trustAnchor.dnskey), { now: () => now });
+    const d = lab().domain('good');
+    assert.equal((await v.lookup(d.endpoints[0]!.tlsaName, RRType.TLSA)).security, 'secure');
+    assert.ok(fetched.some((f) => f === 'good.test. DNSKEY'), fetched.join(', '));
+
+    fetched.length = 0;
+    const again = await v.lookup(d.endpoints[0]!.srvName, RRType.SRV);
+    assert.equal(again.security, 'secure');
+    assert.deepEqual(fetched, [`${d.endpoints[0]!.srvName}. SRV`], 'only the answer is fetched');
+    assert.deepEqual(again.chain.map((l) => l.zone), ['.', 'test.', 'good.test.'], 'the chain is still shown');
+
+    now += 301; // the lab's DNSKEY and DS TTLs are 300 s
+    fetched.length = 0;
+    assert.equal((await v.lookup(d.endpoints[0]!.srvName, RRType.SRV)).security, 'secure');
+    assert.ok(fetched.includes('good.test. DNSKEY') && fetched.includes('good.test. DS'), fetched.join(', '));
   });
 });

@@ -88,7 +88,14 @@ interface ZoneState {
   keys: ZoneKey[];
   link: ChainLink;
   insecureAt?: string;
+  /** For a secure zone: until when (validator seconds) its keys may be reused without re-checking. */
+  validUntil?: number;
+  /** The zone whose keys signed this one's DS (absent at the trust anchor). */
+  parent?: DnsName;
 }
+
+/** Secure zones across lookups, keyed by lowercased name; bounded, oldest out first. */
+const ZONE_CACHE_SIZE = 10_000;
 
 export interface ValidatorOptions {
   /** Seconds since the epoch; injectable so tests control time. */
@@ -104,6 +111,7 @@ export class Validator {
   readonly #anchor: TrustAnchor;
   readonly #now: () => number;
   readonly #maxCname: number;
+  readonly #zoneCache = new Map<string, ZoneState>();
 
   constructor(fetch: Fetcher, anchor: TrustAnchor, opts: ValidatorOptions = {}) {
     this.#fetch = fetch;
@@ -114,7 +122,7 @@ export class Validator {
 
   /** Look up `name`/`type` and judge the answer from the trust anchor down. */
   async lookup(nameIn: DnsName | string, typeIn: number): Promise<ValidationResult> {
-    const run = new Lookup(this.#fetch, this.#anchor, this.#now(), this.#maxCname);
+    const run = new Lookup(this.#fetch, this.#anchor, this.#now(), this.#maxCname, this.#zoneCache);
     return run.resolve(typeof nameIn === 'string' ? parseName(nameIn) : nameIn, typeIn);
   }
 }
@@ -135,6 +143,7 @@ class Lookup {
     readonly anchor: TrustAnchor,
     readonly now: number,
     readonly maxCname: number,
+    readonly zoneCache: Map<string, ZoneState>,
   ) {}
 
   async get(name: DnsName, type: number): Promise<FetchedResponse> {
@@ -396,10 +405,25 @@ class Lookup {
   zoneState(zone: DnsName): Promise<ZoneState> {
     const key = nameToString(zone).toLowerCase();
     let p = this.zones.get(key);
-    if (!p) {
-      p = this.computeZone(zone, 0);
-      this.zones.set(key, p);
+    if (p) return p;
+    // A zone validated by an earlier lookup is reused until its TTLs or signatures run out;
+    // only secure results are kept, so a repaired (or newly broken) zone is seen at once.
+    const cached = this.zoneCache.get(key);
+    if (cached && (cached.validUntil ?? 0) > this.now) {
+      p = Promise.resolve(cached);
+      // Its ancestors belong to the chain shown for this lookup too (cached at least as long).
+      if (cached.parent) void this.zoneState(cached.parent);
+    } else {
+      this.zoneCache.delete(key);
+      p = this.computeZone(zone, 0).then((state) => {
+        if (state.security === 'secure' && state.validUntil !== undefined) {
+          if (this.zoneCache.size >= ZONE_CACHE_SIZE) this.zoneCache.delete(this.zoneCache.keys().next().value!);
+          this.zoneCache.set(key, state);
+        }
+        return state;
+      });
     }
+    this.zones.set(key, p);
     return p;
   }
 
@@ -416,6 +440,8 @@ class Lookup {
     }
     const isAnchor = nameEquals(zone, this.anchor.owner);
     let dsRecords: Array<{ keyTag: number; algorithm: number; digestType: number; digest: Uint8Array }>;
+    let validUntil = Infinity;
+    let parentZone: DnsName | undefined;
     if (isAnchor) {
       dsRecords = this.anchor.ds;
       link.via = 'trust-anchor';
@@ -451,6 +477,8 @@ class Lookup {
       }
       link.via = 'ds';
       dsRecords = ds.records.flatMap((r) => (r.data?.type === 'DS' ? [r.data] : []));
+      validUntil = Math.min(parent.validUntil ?? Infinity, this.now + ds.ttl, expiry(check.validBy));
+      parentZone = parent.zone;
     }
 
     let resp: FetchedResponse;
@@ -535,9 +563,13 @@ class Lookup {
       return fail('bogus');
     }
     link.security = 'secure';
-    return { zone, security: 'secure', keys, link };
+    validUntil = Math.min(validUntil, this.now + dnskeySet.ttl, expiry(check.validBy));
+    return { zone, security: 'secure', keys, link, validUntil, ...(parentZone ? { parent: parentZone } : {}) };
   }
 }
+
+/** When the signature that validated an RRset expires, in seconds. */
+const expiry = (sig: SigView | undefined): number => (sig ? Date.parse(sig.expiration) / 1000 : 0);
 
 /** Labels in a presentation-format name: '.' has none, 'test.' one. */
 const depthOf = (zone: string) => (zone === '.' ? 0 : zone.replace(/\.$/, '').split('.').length);
