@@ -302,6 +302,9 @@ export const DNS_ZONES: readonly DnsZoneSpec[] = [
       'alias 300 IN CNAME www.{zone}.',
       'old 300 IN DNAME good.test.',
       'xmpp-alias 300 IN CNAME xmpp.good.test.',
+      '_xmpp-server._tcp 300 IN SRV 0 0 0 .',
+      '@ 300 IN MX 10 mx.{zone}.',
+      'mx 300 IN A 127.{net}.9.9',
       '*._tcp 300 IN TLSA 3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6',
     ],
     queries: [
