@@ -7,7 +7,8 @@
 //                        still checked on every lookup
 // Starts its own lab on 127.75.0.0/16 (KEYWATCH_LAB_NET to change) and stops it at the end.
 import { DnsClient } from '../src/dns/client.ts';
-import { Validator, type Fetcher } from '../src/dns/dnssec/validator.ts';
+import { Validator } from '../src/dns/dnssec/validator.ts';
+import { clientFetcher } from '../src/dns/resolver.ts';
 import { parseTrustAnchors } from '../src/dns/dnssec/trust-anchor.ts';
 import { typeFromString } from '../src/dns/types.ts';
 import { startLab } from '../test/lab/lab.ts';
@@ -21,19 +22,15 @@ try {
     ...lab.state.domains.flatMap((d) => d.endpoints.map((e): [string, number] => [e.tlsaName, 52])),
     ...lab.state.dnsZones.flatMap((z) => z.queries.map((q): [string, number] => [`${q.name}.${z.zone}`, typeFromString(q.type)!])),
   ];
-  const fetcherFor = (client: DnsClient): Fetcher => async (name, type) => {
-    const r = await client.query(name, type, { cd: true });
-    return { rcode: r.rcode, answer: r.answer, authority: r.authority };
-  };
   const direct = new DnsClient({ servers: [resolver] });
   const warmClient = new DnsClient({ servers: [resolver] });
-  const warm = new Validator(fetcherFor(warmClient), anchor);
+  const warm = new Validator(clientFetcher(warmClient), anchor);
 
   const reference = await measureAsync('unbound alone (AD bit), lookups', lookups.length, async () => {
     for (const [n, t] of lookups) await direct.query(n, t, { cd: false, noCache: true });
   });
   const cold = await measureAsync('keywatch validated, cold cache', lookups.length, async () => {
-    for (const [n, t] of lookups) await new Validator(fetcherFor(new DnsClient({ servers: [resolver] })), anchor).lookup(n, t);
+    for (const [n, t] of lookups) await new Validator(clientFetcher(new DnsClient({ servers: [resolver] })), anchor).lookup(n, t);
   });
   const warmed = await measureAsync('keywatch validated, warm cache', lookups.length, async () => {
     for (const [n, t] of lookups) await warm.lookup(n, t);

@@ -14,7 +14,7 @@
 // paths only, so each must be probed and compared.
 import { nameToString, parseName } from '../dns/name.ts';
 import { RRType } from '../dns/types.ts';
-import type { Security } from '../dns/dnssec/problems.ts';
+import { worseSecurity, type Security } from '../dns/dnssec/problems.ts';
 import type { ValidationResult, Validator } from '../dns/dnssec/validator.ts';
 
 export type ServiceKind = 'xmpp' | 'smtp' | 'imap' | 'pop3' | 'https' | 'tls';
@@ -186,7 +186,7 @@ export async function discover(validator: Validator, domainIn: string, service: 
   const endpoints: Endpoint[] = [];
   for (const t of targets) {
     const a = addressOf.get(t.host)!;
-    const addressSecurity = worstOf(a.v4.security, a.v6.security);
+    const addressSecurity = worseSecurity(a.v4.security, a.v6.security);
     const list = [
       ...records(a.v4, 'A').map((address) => ({ address, family: 4 as const })),
       ...records(a.v6, 'AAAA').map((address) => ({ address, family: 6 as const })),
@@ -224,10 +224,6 @@ function records(r: ValidationResult, type: 'A' | 'AAAA'): string[] {
   return r.answer.filter((s) => s.type === type).flatMap((s) => s.records);
 }
 
-function worstOf(a: Security, b: Security): Security {
-  const rank: Record<Security, number> = { secure: 0, insecure: 1, indeterminate: 2, bogus: 3 };
-  return rank[a] >= rank[b] ? a : b;
-}
 
 /** RFC 7673 §3 (SRV) and RFC 7672 §2.2 (MX): DANE applies only along an all-secure path. */
 function daneApplicability(t: Target, addressSecurity: Security): Endpoint['dane'] {

@@ -26,13 +26,17 @@ export function resolverServers(specs: string[] | undefined): DnsServer[] {
   return systemResolvers().servers;
 }
 
-export function makeValidator(cfg: ResolverConfig): { validator: Validator; client: DnsClient } {
-  const client = new DnsClient({ servers: resolverServers(cfg.resolvers), ...(cfg.timeoutMs ? { timeoutMs: cfg.timeoutMs } : {}) });
-  const fetch: Fetcher = async (name, type) => {
+/** The validator's view of a DNS client: records asked with DO=1 and CD=1 (we validate). */
+export function clientFetcher(client: DnsClient): Fetcher {
+  return async (name, type) => {
     const r = await client.query(name, type, { cd: true, dnssecOk: true });
     return { rcode: r.rcode, answer: r.answer, authority: r.authority, ede: r.edns?.ede ?? [] };
   };
+}
+
+export function makeValidator(cfg: ResolverConfig): { validator: Validator; client: DnsClient } {
+  const client = new DnsClient({ servers: resolverServers(cfg.resolvers), ...(cfg.timeoutMs ? { timeoutMs: cfg.timeoutMs } : {}) });
   const anchor = loadTrustAnchor(cfg.trustAnchor);
   const now = cfg.now;
-  return { validator: new Validator(fetch, anchor, now ? { now } : {}), client };
+  return { validator: new Validator(clientFetcher(client), anchor, now ? { now } : {}), client };
 }

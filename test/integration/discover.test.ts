@@ -5,19 +5,15 @@ import { describe, it } from 'node:test';
 import { useLab } from '../lab/fixture.ts';
 import { discover } from '../../src/audit/discover.ts';
 import { DnsClient } from '../../src/dns/client.ts';
-import { Validator, type Fetcher } from '../../src/dns/dnssec/validator.ts';
+import { Validator } from '../../src/dns/dnssec/validator.ts';
+import { clientFetcher } from '../../src/dns/resolver.ts';
 import { parseTrustAnchors } from '../../src/dns/dnssec/trust-anchor.ts';
 
 const lab = useLab();
 
 function validator(): Validator {
   const { resolver, trustAnchor } = lab().state;
-  const client = new DnsClient({ servers: [resolver] });
-  const fetch: Fetcher = async (name, type) => {
-    const r = await client.query(name, type, { cd: true });
-    return { rcode: r.rcode, answer: r.answer, authority: r.authority };
-  };
-  return new Validator(fetch, parseTrustAnchors(trustAnchor.dnskey));
+  return new Validator(clientFetcher(new DnsClient({ servers: [resolver] })), parseTrustAnchors(trustAnchor.dnskey));
 }
 
 const SRV_OF: Record<string, string> = { 'xmpp-client': '_xmpp-client._tcp', 'xmpps-client': '_xmpps-client._tcp', 'xmpp-server': '_xmpp-server._tcp' };

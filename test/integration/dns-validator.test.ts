@@ -9,6 +9,7 @@ import { SCENARIOS, type DnssecState } from '../lab/scenarios.ts';
 import { Validator, type Fetcher } from '../../src/dns/dnssec/validator.ts';
 import { parseTrustAnchors } from '../../src/dns/dnssec/trust-anchor.ts';
 import { DnsClient } from '../../src/dns/client.ts';
+import { clientFetcher } from '../../src/dns/resolver.ts';
 import { RRType, typeToString } from '../../src/dns/types.ts';
 import { nameToString } from '../../src/dns/name.ts';
 import type { Security } from '../../src/dns/dnssec/problems.ts';
@@ -17,12 +18,7 @@ const lab = useLab();
 
 function validator(now?: () => number): Validator {
   const { resolver, trustAnchor } = lab().state;
-  const client = new DnsClient({ servers: [resolver] });
-  const fetch: Fetcher = async (name, type) => {
-    const r = await client.query(name, type, { cd: true });
-    return { rcode: r.rcode, answer: r.answer, authority: r.authority, ede: r.edns?.ede ?? [] };
-  };
-  return new Validator(fetch, parseTrustAnchors(trustAnchor.dnskey), now ? { now } : {});
+  return new Validator(clientFetcher(new DnsClient({ servers: [resolver] })), parseTrustAnchors(trustAnchor.dnskey), now ? { now } : {});
 }
 
 const asSecurity = (s: DnssecState | 'absent'): Security => (s === 'absent' ? 'secure' : s);
@@ -114,11 +110,7 @@ describe('keywatch explains why', () => {
 
   it('a wrong trust anchor makes everything bogus at the root', async () => {
     const { resolver } = lab().state;
-    const client = new DnsClient({ servers: [resolver] });
-    const fetch: Fetcher = async (n, t) => {
-      const r = await client.query(n, t, { cd: true });
-      return { rcode: r.rcode, answer: r.answer, authority: r.authority };
-    };
+    const fetch = clientFetcher(new DnsClient({ servers: [resolver] }));
     const other = '. IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D';
     const r = await new Validator(fetch, parseTrustAnchors(other)).lookup(lab().domain('good').endpoints[0]!.tlsaName, RRType.TLSA);
     assert.equal(r.security, 'bogus');
@@ -172,12 +164,11 @@ describe('every signing algorithm and answer shape, against unbound and delv', (
 describe('validated zones are reused across lookups until their TTL', () => {
   it('a second lookup in the same zone fetches only its answer; after the TTL the chain is checked again', async () => {
     const { resolver, trustAnchor } = lab().state;
-    const client = new DnsClient({ servers: [resolver], cacheSize: 0 });
+    const upstream = clientFetcher(new DnsClient({ servers: [resolver], cacheSize: 0 }));
     const fetched: string[] = [];
-    const fetch: Fetcher = async (name, type) => {
+    const fetch: Fetcher = (name, type) => {
       fetched.push(`${nameToString(name)} ${typeToString(type)}`);
-      const r = await client.query(name, type, { cd: true });
-      return { rcode: r.rcode, answer: r.answer, authority: r.authority };
+      return upstream(name, type);
     };
     let now = Math.floor(Date.now() / 1000);
     const v = new Validator(fetch, parseTrustAnchors(trustAnchor.dnskey), { now: () => now });

@@ -4,6 +4,13 @@
 
 export type Security = 'secure' | 'insecure' | 'bogus' | 'indeterminate';
 
+const SECURITY_RANK: Record<Security, number> = { secure: 0, insecure: 1, indeterminate: 2, bogus: 3 };
+
+/** The weaker of two verdicts: a chain is only as strong as its weakest lookup. */
+export function worseSecurity(a: Security, b: Security): Security {
+  return SECURITY_RANK[a] >= SECURITY_RANK[b] ? a : b;
+}
+
 export const PROBLEM_RFC = {
   'anchor.no-matching-key': 'RFC 4035 §5 (trust anchors), RFC 7958',
   'anchor.dnskey-unsigned': 'RFC 4035 §5.2',

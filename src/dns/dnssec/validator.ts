@@ -12,7 +12,7 @@ import { RRType, rcodeToString, typeToString } from '../types.ts';
 import { dsDigest } from './digest.ts';
 import { provenDenial, type DenialQuestion } from './denial-check.ts';
 import type { DenialKind } from './denial-result.ts';
-import { problem, type Problem, type Security } from './problems.ts';
+import { problem, worseSecurity, type Problem, type Security } from './problems.ts';
 import type { DnsRecord } from '../message.ts';
 import { checkRRset, groupRRsets, rrsetLabel, zoneKeys, type RRset, type SigView, type ZoneKey } from './rrset.ts';
 import type { TrustAnchor } from './trust-anchor.ts';
@@ -127,10 +127,6 @@ export class Validator {
   }
 }
 
-const worst = (a: Security, b: Security): Security => {
-  const rank: Record<Security, number> = { secure: 0, insecure: 1, indeterminate: 2, bogus: 3 };
-  return rank[a] >= rank[b] ? a : b;
-};
 
 /** One lookup: memoises zone states so each zone's keys are fetched and checked once. */
 class Lookup {
@@ -177,7 +173,7 @@ class Lookup {
       seen.add(key);
       if (hop > this.maxCname) {
         this.problems.push(problem('cname.too-long', `CNAME chain longer than ${this.maxCname} links`));
-        security = worst(security, 'indeterminate');
+        security = worseSecurity(security, 'indeterminate');
         break;
       }
       let resp: FetchedResponse;
@@ -185,7 +181,7 @@ class Lookup {
         resp = await this.get(name, qtype);
       } catch (e) {
         this.problems.push(problem('upstream.failed', `${nameToString(name)} ${typeToString(qtype)}: ${(e as Error).message}`));
-        security = worst(security, 'indeterminate');
+        security = worseSecurity(security, 'indeterminate');
         break;
       }
       rcode = resp.rcode;
@@ -193,7 +189,7 @@ class Lookup {
         this.problems.push(
           problem('upstream.failed', `${nameToString(name)} ${typeToString(qtype)}: the resolver answered ${rcodeToString(rcode)} even with checking disabled`),
         );
-        security = worst(security, 'indeterminate');
+        security = worseSecurity(security, 'indeterminate');
         break;
       }
       const sets = groupRRsets(resp.answer);
@@ -205,7 +201,7 @@ class Lookup {
         // so check it was synthesised correctly instead of looking for its signature.
         const judged = await this.judgeRRset(dname, resp);
         answer.push(judged.view);
-        security = worst(security, judged.security);
+        security = worseSecurity(security, judged.security);
         insecureAt ??= judged.insecureAt;
         const next = this.followDname(name, dname, cname);
         if (!next) {
@@ -222,7 +218,7 @@ class Lookup {
       if (set) {
         const judged = await this.judgeRRset(set, resp);
         answer.push(judged.view);
-        security = worst(security, judged.security);
+        security = worseSecurity(security, judged.security);
         insecureAt ??= judged.insecureAt;
         if (direct || qtype === RRType.CNAME) break;
         const target = cname?.records[0]?.data;
@@ -232,7 +228,7 @@ class Lookup {
       }
       // A negative answer: NXDOMAIN or NODATA, proven by NSEC/NSEC3 in the authority section.
       const judged = await this.judgeDenial({ qname: name, qtype, nxdomain: rcode === 3 }, resp);
-      security = worst(security, judged.security);
+      security = worseSecurity(security, judged.security);
       insecureAt ??= judged.insecureAt;
       denial = judged.denial;
       break;

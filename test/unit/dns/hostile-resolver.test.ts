@@ -6,7 +6,8 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DnsClient } from '../../../src/dns/client.ts';
-import { Validator, type Fetcher } from '../../../src/dns/dnssec/validator.ts';
+import { Validator } from '../../../src/dns/dnssec/validator.ts';
+import { clientFetcher } from '../../../src/dns/resolver.ts';
 import { defaultTrustAnchor } from '../../../src/dns/dnssec/trust-anchor.ts';
 import { RRType } from '../../../src/dns/types.ts';
 
@@ -97,11 +98,7 @@ after(() => {
 
 function validator(): Validator {
   const client = new DnsClient({ servers: [{ address: '127.0.0.1', port }], timeoutMs: 300, attempts: 2 });
-  const fetch: Fetcher = async (name, type) => {
-    const r = await client.query(name, type, { cd: true });
-    return { rcode: r.rcode, answer: r.answer, authority: r.authority };
-  };
-  return new Validator(fetch, defaultTrustAnchor());
+  return new Validator(clientFetcher(client), defaultTrustAnchor());
 }
 
 async function timedLookup(name: string, type: number) {
