@@ -9,7 +9,7 @@
 //   - endpoints disagree among themselves and none matches: critical.
 // Pure: the probe and the DANE matcher produce the inputs.
 
-import type { Finding } from './finding.ts';
+import { endpointLabel, type Finding } from './finding.ts';
 
 export type TlsaState =
   | { kind: 'match'; by: string }
@@ -32,7 +32,7 @@ export interface KeyObservation {
   tlsa: TlsaState;
 }
 
-const label = (o: KeyObservation) => `${o.host}:${o.port} (${o.address})`;
+const label = endpointLabel;
 const short = (hex: string) => `${hex.slice(0, 16)}…`;
 
 /** The records that would make these keys match: one 3 1 1 per TLSA owner name. */

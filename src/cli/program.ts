@@ -2,7 +2,9 @@
 // registers itself here. Only commands that work are listed — planned ones appear when built.
 import { Command, CommanderError } from 'commander';
 import { EXIT, type ExitCode } from './exit-codes.ts';
-import { dnsCommand, UsageError } from './commands/dns.ts';
+import { checkCommand } from './commands/check.ts';
+import { dnsCommand } from './commands/dns.ts';
+import { UsageError } from './errors.ts';
 import { ResolverConfigError } from '../dns/resolv-conf.ts';
 import { TrustAnchorError } from '../dns/dnssec/trust-anchor.ts';
 import { VERSION } from '../version.ts';
@@ -23,6 +25,7 @@ export function buildProgram(setExit: (code: ExitCode) => void = () => undefined
     .addHelpText('after', EPILOG)
     .showHelpAfterError('(run keywatch --help for usage)')
     .exitOverride();
+  program.addCommand(checkCommand(setExit).exitOverride().showHelpAfterError('(run keywatch check --help for usage)'));
   program.addCommand(dnsCommand(setExit).exitOverride().showHelpAfterError('(run keywatch dns --help for usage)'));
   return program;
 }

@@ -1,29 +1,14 @@
 // `keywatch dns` as a user runs it, against the lab: the verdict, the exit code a monitoring
 // system reads, the chain in the text output, and JSON for scripts.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { useLab } from '../lab/fixture.ts';
+import { labDnsArgs, runKeywatch } from '../helpers/keywatch-cli.ts';
 
 const lab = useLab();
 
-function keywatch(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** The lab's resolver and its root anchor, as a file (the lab writes trust-anchor.ds). */
-function labArgs(): string[] {
-  const { resolver, dir } = lab().state;
-  return ['--resolver', `${resolver.address}:${resolver.port}`, '--trust-anchor', join(dir, 'trust-anchor.ds')];
-}
+const keywatch = (...args: string[]) => runKeywatch(args);
+const labArgs = () => labDnsArgs(lab().state);
 
 describe('keywatch dns against the lab', () => {
   it('secure TLSA: exit 0, records and the chain from the root', async () => {

@@ -6,13 +6,10 @@ import { renderValidation } from '../../dns/render.ts';
 import { typeFromString } from '../../dns/types.ts';
 import { parseName } from '../../dns/name.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
+import { UsageError } from '../errors.ts';
 import type { Security } from '../../dns/dnssec/problems.ts';
 
 const EXIT_FOR: Record<Security, ExitCode> = { secure: EXIT.ok, insecure: EXIT.warning, bogus: EXIT.critical, indeterminate: EXIT.unknown };
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export function dnsCommand(setExit: (code: ExitCode) => void): Command {
   return new Command('dns')

@@ -1,0 +1,124 @@
+// The check Report as text for a terminal: DNSSEC first, then one block per endpoint (what it
+// presented and how it matched), then the findings worst first with their remediation, then the
+// summary line. Everything a server sent (certificate subjects, banners) is attacker-controlled:
+// control characters are escaped so a certificate cannot rewrite the terminal.
+import type { Finding, Severity } from './finding.ts';
+import type { EndpointReport, Report } from './report.ts';
+
+export interface RenderOptions {
+  color: boolean;
+  /** Show every DNS lookup and all record results, not just the interesting ones. */
+  verbose?: boolean;
+}
+
+const ANSI = { red: 31, yellow: 33, green: 32, cyan: 36, magenta: 35, dim: 2, bold: 1 } as const;
+
+/** Escape C0/C1 controls (and DEL) in untrusted text. */
+export function safe(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+export function renderReport(r: Report, o: RenderOptions): string {
+  const paint = (code: number, s: string) => (o.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const sevColor: Record<Severity, number> = { critical: ANSI.magenta, error: ANSI.red, warning: ANSI.yellow, info: ANSI.cyan, ok: ANSI.green };
+  const sev = (s: Severity) => paint(sevColor[s], s.toUpperCase().padEnd(8));
+  const lines: string[] = [];
+  const head = (s: string) => lines.push('', paint(ANSI.bold, s));
+
+  lines.push(paint(ANSI.bold, `keywatch check ${r.domain} (${r.service})`) + paint(ANSI.dim, `  ${r.startedAt}, ${r.durationMs} ms`));
+
+  head('DNSSEC');
+  const shown = o.verbose ? r.dnssec : r.dnssec.filter((d) => d.security !== 'secure' || d.type === 'SRV' || d.type === 'MX' || d.type === 'TLSA');
+  for (const d of shown) {
+    const state = d.security === 'secure' ? paint(ANSI.green, 'secure') : d.security === 'bogus' ? paint(ANSI.red, 'bogus') : paint(ANSI.yellow, d.security);
+    const extra = d.insecureAt ? ` (unsigned below ${d.insecureAt})` : d.problems[0] ? ` (${d.problems[0].code}: ${safe(d.problems[0].message)})` : d.rcode !== 'NOERROR' ? ` (${d.rcode})` : '';
+    lines.push(`  ${d.name} ${d.type}: ${state}${extra}`);
+  }
+  if (shown.length < r.dnssec.length) lines.push(paint(ANSI.dim, `  (${r.dnssec.length - shown.length} more secure lookups; --verbose lists them)`));
+
+  head(`Endpoints (${r.endpoints.length})`);
+  if (r.endpoints.length === 0) lines.push('  none found');
+  for (const e of r.endpoints) lines.push(...renderEndpoint(e, r.findings, paint, o));
+
+  head(`Findings (${r.findings.length})`);
+  if (r.findings.length === 0) lines.push(`  ${paint(ANSI.green, 'none')}: every endpoint presents a published key over a secure DNSSEC path`);
+  for (const f of r.findings) lines.push(...renderFinding(f, sev));
+
+  lines.push('', paint(ANSI.bold, r.status === 'ok' ? paint(ANSI.green, r.summary) : r.status === 'warning' ? paint(ANSI.yellow, r.summary) : r.status === 'unknown' ? r.summary : paint(ANSI.red, r.summary)));
+  return lines.join('\n');
+}
+
+function renderEndpoint(e: EndpointReport, findings: readonly Finding[], paint: (c: number, s: string) => string, o: RenderOptions): string[] {
+  const out: string[] = [''];
+  const how = e.protocol.startsWith('xmpps') || ['imaps', 'pop3s', 'https', 'tls'].includes(e.protocol) ? 'direct TLS' : 'STARTTLS';
+  out.push(`  ${paint(ANSI.bold, e.label)}  ${e.service} ${how}${e.source === 'srv' ? ` (SRV ${e.priority} ${e.weight})` : e.source === 'mx' ? ` (MX ${e.priority})` : ` (${e.source})`}`);
+  if (e.refused) {
+    out.push(`    not probed: ${e.refused}`);
+    return out;
+  }
+  const p = e.probe;
+  if (!p) return out;
+  if (p.starttls && 'required' in p.starttls) out.push(`    STARTTLS ${p.starttls.offered ? (p.starttls.required ? 'offered, required' : 'offered, not required') : 'not offered'}`);
+  if (!p.ok) out.push(`    ${paint(ANSI.red, `failed at ${p.stage ?? '?'}`)}: ${safe(p.error?.message ?? '')}`);
+  if (p.tls) {
+    const t = p.tls;
+    out.push(`    ${t.version} ${t.cipher}${t.alpn ? ` ALPN ${t.alpn}` : ''}, ${t.chain.length} certificate${t.chain.length === 1 ? '' : 's'} sent`);
+    out.push(`    key ${t.leaf.keyType} SPKI SHA-256 ${t.leaf.spkiSha256}`);
+    out.push(`    subject ${safe(t.leaf.subject.replaceAll('\n', ', '))}; issuer ${safe(t.leaf.issuer.replaceAll('\n', ', '))}; valid until ${t.leaf.notAfter}`);
+    out.push(`    PKIX (${t.pkix.anchors}): ${t.pkix.valid ? paint(ANSI.green, 'valid') : paint(ANSI.red, `invalid: ${safe(t.pkix.reason ?? '')}`)}`);
+  }
+  if (!e.dane.applies) out.push(`    DANE: not applicable: ${e.dane.reason}`);
+  else if (e.tlsa) {
+    const t = e.tlsa;
+    const v = e.daneVerdict;
+    const state =
+      t.state === 'records'
+        ? v
+          ? v.verdict === 'match'
+            ? paint(ANSI.green, `match (${v.matchedBy?.slice(0, 24)}…)`)
+            : paint(ANSI.red, v.verdict)
+          : 'not matched (no certificate)'
+        : t.state === 'absent'
+          ? paint(ANSI.yellow, 'no TLSA records (proven absent)')
+          : paint(ANSI.red, t.state);
+    out.push(`    TLSA ${t.name}: ${state}`);
+    if (v && (o.verbose || v.verdict !== 'match')) for (const rr of v.results) out.push(paint(ANSI.dim, `      ${rr.record.slice(0, 30)}… ${rr.status}${rr.reason ? `: ${rr.reason}` : ''}`));
+  }
+  for (const k of e.keyTypes ?? []) {
+    if (k.outcome !== 'served' || k.spkiSha256 === p.tls?.leaf.spkiSha256) continue;
+    out.push(`    also serves ${k.family} key ${k.spkiSha256}${k.dane ? ` (TLSA: ${k.dane})` : ''}`);
+  }
+  if (e.anonymous?.outcome === 'accepted') out.push(`    ${paint(ANSI.red, `accepts anonymous suites: ${e.anonymous.cipher ?? '?'} (${e.anonymous.version ?? '?'})`)}`);
+  if (p.features) {
+    const f = p.features;
+    out.push(`    SASL ${f.mechanisms.join(' ') || '(none)'}${f.channelBindings.length ? `; channel binding ${f.channelBindings.join(' ')}` : ''}${f.sasl2 ? '; SASL2' : ''}${f.dialback ? '; dialback' : ''}`);
+  }
+  const mine = findings.filter((f) => f.endpoints.includes(e.label));
+  if (mine.length) out.push(`    findings: ${mine.map((f) => f.code).join(', ')}`);
+  return out;
+}
+
+function renderFinding(f: Finding, sev: (s: Severity) => string): string[] {
+  const out = ['', `  ${sev(f.severity)} ${f.code}`, `    ${safe(f.title)}`];
+  for (const line of wrap(safe(f.detail), 92)) out.push(`    ${line}`);
+  if (f.remediation) {
+    out.push('    Fix:');
+    for (const line of safe(f.remediation).split('\n')) out.push(`      ${line}`);
+  }
+  if (f.rfc) out.push(`    (${f.rfc})`);
+  return out;
+}
+
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
+}

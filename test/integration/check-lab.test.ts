@@ -1,0 +1,141 @@
+// `keywatch check` against every lab scenario: real nsd/unbound DNSSEC, real Prosody and
+// ejabberd, real interception proxies. Each scenario's expected verdict (test/lab/scenarios.ts)
+// must come out as the right finding codes and the right exit code.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { useLab } from '../lab/fixture.ts';
+import { labDnsArgs, runKeywatch } from '../helpers/keywatch-cli.ts';
+import { runCheck, type CheckOptions } from '../../src/audit/check.ts';
+import type { Report } from '../../src/audit/report.ts';
+import { DnsClient } from '../../src/dns/client.ts';
+import { Validator } from '../../src/dns/dnssec/validator.ts';
+import { parseTrustAnchors } from '../../src/dns/dnssec/trust-anchor.ts';
+import { clientFetcher } from '../../src/dns/resolver.ts';
+import type { ScenarioName, Verdict } from '../lab/scenarios.ts';
+
+const lab = useLab();
+
+async function check(domain: string, extra: Partial<CheckOptions> = {}): Promise<Report> {
+  const { resolver, trustAnchor, ca } = lab().state;
+  const validator = new Validator(clientFetcher(new DnsClient({ servers: [resolver] })), parseTrustAnchors(trustAnchor.dnskey));
+  return runCheck({ domain, service: 'xmpp', validator, caFile: ca.rootFile, allowPrivate: true, ...extra });
+}
+
+const codes = (r: Report) => r.findings.map((f) => f.code);
+const serious = (r: Report) => r.findings.filter((f) => f.severity !== 'info' && f.severity !== 'ok');
+
+/** What each scenario verdict must produce: the finding that carries it and the exit code. */
+const EXPECT: Record<Verdict, { code?: string; anyOf?: string[]; exit: number }> = {
+  ok: { exit: 0 },
+  'no-dnssec': { code: 'dnssec.unsigned', exit: 1 },
+  'dnssec-bogus': { anyOf: ['dane.tlsa-bogus', 'dns.srv-unusable'], exit: 2 },
+  'no-tlsa': { code: 'dane.tlsa-missing', exit: 1 },
+  'tlsa-mismatch': { code: 'dane.tlsa-stale', exit: 2 },
+  'mitm-suspected': { code: 'dane.key-differs-on-path', exit: 2 },
+  'dane-not-applicable': { code: 'dane.not-applicable', exit: 1 },
+};
+
+describe('keywatch check: every lab scenario gets its verdict', () => {
+  const names: ScenarioName[] = ['good', 'ejabberd', 'unsigned', 'bogus', 'expired', 'stale', 'mitm-c2s', 'mitm-all', 'notlsa', 'srv-unsigned'];
+  for (const name of names) {
+    it(`${name}`, async () => {
+      const d = lab().domain(name);
+      const r = await check(d.domain);
+      const want = EXPECT[d.expect.verdict];
+      const summary = `${name}: ${r.summary}\n${r.findings.map((f) => `${f.severity} ${f.code}: ${f.title}`).join('\n')}`;
+      assert.equal(r.exitCode, want.exit, summary);
+      if (want.code) assert.ok(codes(r).includes(want.code), summary);
+      if (want.anyOf) assert.ok(want.anyOf.some((c) => codes(r).includes(c)), summary);
+      if (d.expect.verdict === 'ok') assert.deepEqual(serious(r), [], summary);
+      // No scenario without an interceptor may raise a critical key finding.
+      if (!d.keys.interceptor) assert.ok(!codes(r).includes('dane.key-differs-on-path'), summary);
+    });
+  }
+
+  it('good: three endpoints (STARTTLS c2s, XEP-0368 direct TLS, s2s), each presenting the published key', async () => {
+    const d = lab().domain('good');
+    const r = await check(d.domain);
+    assert.deepEqual(r.endpoints.map((e) => [e.protocol, e.port]).sort(), [['xmpp-c2s', 5222], ['xmpp-s2s', 5269], ['xmpps-c2s', 5223]]);
+    for (const e of r.endpoints) {
+      assert.equal(e.probe?.tls?.leaf.spkiSha256, d.keys.server.spkiSha256, e.label);
+      assert.equal(e.daneVerdict?.verdict, 'match', e.label);
+      assert.equal(e.probe?.tls?.pkix.valid, true, e.label);
+    }
+    assert.equal(r.status, 'ok');
+  });
+
+  it('mitm-c2s: the critical finding names the two client endpoints and not 5269', async () => {
+    const d = lab().domain('mitm-c2s');
+    const r = await check(d.domain);
+    const f = r.findings.filter((x) => x.code === 'dane.key-differs-on-path');
+    const named = f.flatMap((x) => x.endpoints).sort();
+    assert.deepEqual(named, [`${d.host}:5222 (${d.address})`, `${d.host}:5223 (${d.address})`]);
+    assert.ok(f.every((x) => x.severity === 'critical'));
+    assert.ok(f.every((x) => (x.evidence as { presented: string }).presented === d.keys.interceptor!.spkiSha256));
+  });
+
+  it('mitm-all: an error that explains it cannot tell a renewal from an interceptor on every path, with records', async () => {
+    const d = lab().domain('mitm-all');
+    const r = await check(d.domain);
+    const f = r.findings.find((x) => x.code === 'dane.tlsa-stale');
+    assert.ok(f, r.summary);
+    assert.equal(f.severity, 'error');
+    assert.match(f.detail, /cannot rule out an interceptor/);
+    assert.match(f.remediation ?? '', new RegExp(`_5222\\._tcp\\.${d.host.replaceAll('.', '\\.')}\\. 3600 IN TLSA 3 1 1 ${d.keys.interceptor!.spkiSha256}`));
+  });
+
+  it('stale: the records to publish name the key actually deployed', async () => {
+    const d = lab().domain('stale');
+    const r = await check(d.domain);
+    const f = r.findings.find((x) => x.code === 'dane.tlsa-stale');
+    assert.ok(f?.remediation?.includes(`3 1 1 ${d.keys.server.spkiSha256}`), JSON.stringify(f));
+    assert.equal(f.endpoints.length, 3);
+  });
+
+  it('unsigned: the TLSA records are reported as ignored, not matched', async () => {
+    const r = await check(lab().domain('unsigned').domain);
+    assert.ok(codes(r).includes('dane.tlsa-ignored'), r.summary);
+    assert.ok(r.endpoints.every((e) => !e.dane.applies && e.daneVerdict === undefined));
+  });
+
+  it('without --allow-private, loopback endpoints are refused and the status is unknown', async () => {
+    const r = await check(lab().domain('good').domain, { allowPrivate: false });
+    assert.equal(r.exitCode, 3);
+    assert.equal(r.status, 'unknown');
+    assert.ok(r.endpoints.every((e) => e.refused && e.addressPolicy.class === 'loopback' && !e.probe));
+    assert.ok(codes(r).includes('endpoint.address-refused'));
+  });
+});
+
+describe('keywatch check on the command line', () => {
+  const args = (domain: string, ...more: string[]) => ['check', domain, ...labDnsArgs(lab().state), '--ca-file', lab().state.ca.rootFile, '--allow-private', ...more];
+
+  it('text report: endpoints, the critical finding with its code, the summary; exit 2', async () => {
+    const d = lab().domain('mitm-c2s');
+    const r = await runKeywatch(args(d.domain));
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stdout, /CRITICAL +dane\.key-differs-on-path/);
+    assert.ok(r.stdout.includes(`${d.host}:5222 (${d.address})`));
+    assert.match(r.stdout.trimEnd().split('\n').pop()!, /^CRITICAL: mitm-c2s\.test \(xmpp\): 3 endpoints, 3 probed/);
+    assert.doesNotMatch(r.stdout, /\u001b\[/, 'no colour when stdout is not a terminal');
+  });
+
+  it('--json: the documented report, exit 0 on good', async () => {
+    const r = await runKeywatch(args(lab().domain('good').domain, '--json'));
+    assert.equal(r.status, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as Report;
+    assert.equal(report.schema, 'keywatch.check-report/1');
+    assert.equal(report.status, 'ok');
+    assert.equal(report.endpoints.length, 3);
+    assert.ok(report.endpoints.every((e) => typeof e.probe?.tls?.chain[0] === 'string'), 'chains are base64 strings');
+  });
+
+  it('bad usage exits 3 with one line', async () => {
+    for (const bad of [['check', 'good.test', '--service', 'gopher'], ['check', 'good.test', '--socks', 'tor'], ['check', 'good.test', '--concurrency', '0'], ['check', '127.0.0.1'], ['check', 'good.test', ...labDnsArgs(lab().state), '--ca-file', '/nonexistent.pem', '--allow-private']]) {
+      const r = await runKeywatch(bad);
+      assert.equal(r.status, 3, `${bad.join(' ')}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, /^keywatch: /);
+    }
+  });
+});
