@@ -15,14 +15,13 @@ import { judgeTlsParams, type TlsParamsObservation } from './judge-tls-params.ts
 import { judgeDirectTls, judgeProbe } from './judge-transport.ts';
 import { countBySeverity, REPORT_SCHEMA, statusOf, type DnssecView, type EndpointReport, type KeyTypeView, type ProbeView, type Report, type TlsaView } from './report.ts';
 import { lookupTlsa, type TlsaLookup } from './tlsa-lookup.ts';
-import { tlsaLintFindings } from './judge-tlsa-lint.ts';
+import { tlsaLintFindings, type TlsaRRsetUse } from './judge-tlsa-lint.ts';
 import { matchTlsa, type DaneService, type DaneVerdict } from '../dane/tlsa-match.ts';
 import type { ValidationResult, Validator } from '../dns/dnssec/validator.ts';
 import { ProbeError } from '../probe/errors.ts';
 import { DEFAULT_TIMEOUT_MS, probeEndpoint, type ProbeOptions, type ProbeResult } from '../probe/probe.ts';
 import { probeAnonymous, probeKeyTypes, type AnonymousResult, type KeyTypeResult } from '../probe/variants.ts';
 import { loadAnchors } from '../probe/x509/trust.ts';
-import { certificateNames } from '../probe/x509/names.ts';
 import { VERSION } from '../version.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
@@ -153,7 +152,8 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
 
   const endpoints: EndpointReport[] = discovery.endpoints.map((e) => {
     const addressPolicy = classifyAddress(e.address);
-    const refused = !addressPolicy.public && !o.allowPrivate ? `${e.address} is a ${addressPolicy.class} address (${addressPolicy.range}, ${addressPolicy.rfc}); keywatch probes only public addresses unless --allow-private is given` : undefined;
+    const inner = addressPolicy.embedded ? `, carrying ${addressPolicy.embedded.address}: ${addressPolicy.embedded.class}, ${addressPolicy.embedded.range}, ${addressPolicy.embedded.rfc}` : '';
+    const refused = !addressPolicy.public && !o.allowPrivate ? `${e.address} is a ${addressPolicy.class} address (${addressPolicy.range}, ${addressPolicy.rfc}${inner}); keywatch probes only public addresses unless --allow-private is given` : undefined;
     return { ...e, label: endpointLabel(e), addressPolicy, ...(refused ? { refused } : {}) };
   });
   const toProbe = endpoints.filter((e) => !e.refused);
@@ -179,8 +179,9 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
     let extra: Omit<Probed, 'main'> = {};
     // Extra handshakes only where TLS works at all; each is a full connection of its own.
     if (o.extraHandshakes !== false && main.tls) {
-      const [anonymous, keyTypes] = await Promise.all([probeAnonymous(base), probeKeyTypes(base)]);
-      extra = { anonymous, keyTypes };
+      // One after another: the concurrency bound is then also the number of open connections.
+      const anonymous = await probeAnonymous(base);
+      extra = { anonymous, keyTypes: await probeKeyTypes(base) };
     }
     done++;
     o.onProgress?.({ kind: 'probed', label: e.label, ok: main.ok, done, total: toProbe.length });
@@ -195,7 +196,7 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
   const findings: Finding[] = [];
   const keyObs: KeyObservation[] = [];
   const paramObs: TlsParamsObservation[] = [];
-  const lintDone = new Set<string>();
+  const lintUses = new Map<string, TlsaRRsetUse>();
   const checkNow = now();
 
   toProbe.forEach((e, i) => {
@@ -212,9 +213,8 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
       verdict = matchTlsa(tlsa.records, capture.chain, { ...ctx, pkix: capture.pkix });
       e.daneVerdict = verdict;
     }
-    if (e.dane.applies && tlsa?.state === 'records' && !lintDone.has(tlsa.name)) {
-      lintDone.add(tlsa.name);
-      findings.push(...tlsaLintFindings(tlsa, daneService(e), endpoints.filter((x) => tlsaOwner(x) === tlsa.name).map((x) => x.label), capture?.chain));
+    if (e.dane.applies && tlsa?.state === 'records' && !lintUses.has(tlsa.name)) {
+      lintUses.set(tlsa.name, { tlsa, service: daneService(e), endpoints: endpoints.filter((x) => tlsaOwner(x) === tlsa.name).map((x) => x.label), chain: capture?.chain });
     }
     keyObs.push({
       host: e.host,
@@ -271,6 +271,7 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
     }
   });
 
+  findings.push(...tlsaLintFindings([...lintUses.values()]));
   findings.push(...judgeKeys(keyObs));
   findings.push(...judgeTlsParams(paramObs));
   findings.push(...judgeDnssec(discovery, endpoints, tlsaByName));
@@ -319,7 +320,7 @@ function keyTypeUnpublished(e: EndpointReport, k: KeyTypeResult, tlsaName: strin
   return {
     code: 'dane.key-type-unpublished',
     severity: 'error',
-    title: `${e.label} also serves a ${k.family.toUpperCase()} key that no TLSA record names`,
+    title: `${e.label} also serves ${k.family === 'rsa' ? 'an' : 'a'} ${k.family === 'ed25519' ? 'Ed25519' : k.family.toUpperCase()} key that no TLSA record names`,
     detail: `A client that prefers ${k.family.toUpperCase()} signatures is shown key ${k.spkiSha256?.slice(0, 16)}… (${k.keyType ?? k.family}), which matches none of the records at ${tlsaName}; DANE clients that negotiate it refuse the connection, and an interceptor could hide behind the same gap. Every key a server may present must match (RFC 7671 §5, §8).`,
     endpoints: [e.label],
     evidence: { family: k.family, spkiSha256: k.spkiSha256 },

@@ -40,7 +40,8 @@ export function mergeFindings(findings: readonly Finding[]): Finding[] {
   const out: Finding[] = [];
   const seen = new Map<string, Finding>();
   for (const f of findings) {
-    if (f.endpoints.length !== 1) {
+    // Only findings whose title names their one endpoint can be retitled for several.
+    if (f.endpoints.length !== 1 || !f.title.includes(f.endpoints[0]!)) {
       out.push(f);
       continue;
     }

@@ -48,24 +48,23 @@ export function judgeDnssec(discovery: Discovery, endpoints: ReadonlyArray<Endpo
     });
   }
 
+  // TLSA per owner name; records that no client may use are reported once per host.
+  const ownerOf = (x: Endpoint) => (x.dane.applies ? x.dane.tlsaName : `_${x.port}._tcp.${x.host}`);
+  const ignored = new Map<string, { owners: string[]; users: string[]; reason: string; records: string[] }>();
   const seen = new Set<string>();
   for (const e of endpoints) {
-    const owner = e.dane.applies ? e.dane.tlsaName : `_${e.port}._tcp.${e.host}`;
+    const owner = ownerOf(e);
     const t = tlsaByName.get(owner);
     if (!t || seen.has(owner)) continue;
     seen.add(owner);
-    const users = endpoints.filter((x) => (x.dane.applies ? x.dane.tlsaName : `_${x.port}._tcp.${x.host}`) === owner).map((x) => x.label);
-    const published = t.state === 'records' || (t.state === 'insecure' && t.text.length > 0);
-    if (!e.dane.applies && published) {
-      out.push({
-        code: 'dane.tlsa-ignored',
-        severity: 'warning',
-        title: `TLSA records at ${owner} are published but no client may use them`,
-        detail: `${e.dane.reason}. The records are there, but a DANE client ignores them, so they protect nothing.`,
-        endpoints: users,
-        evidence: { tlsaName: owner, records: t.state === 'records' || t.state === 'insecure' ? t.text : [] },
-        rfc: 'RFC 6698 §4.1, RFC 7673 §3',
-      });
+    const users = endpoints.filter((x) => ownerOf(x) === owner).map((x) => x.label);
+    const text = t.state === 'records' || t.state === 'insecure' ? t.text : [];
+    if (!e.dane.applies && text.length > 0) {
+      const g = ignored.get(e.host) ?? { owners: [], users: [], reason: e.dane.reason, records: [] };
+      g.owners.push(owner);
+      g.users.push(...users);
+      g.records.push(...text.map((r) => `${owner}. TLSA ${r}`));
+      ignored.set(e.host, g);
     } else if (e.dane.applies && t.state === 'insecure') {
       out.push({
         code: 'dane.tlsa-insecure',
@@ -87,6 +86,17 @@ export function judgeDnssec(discovery: Discovery, endpoints: ReadonlyArray<Endpo
         rfc: 'RFC 6698 §4, RFC 7672 §2.2',
       });
     }
+  }
+  for (const [host, g] of ignored) {
+    out.push({
+      code: 'dane.tlsa-ignored',
+      severity: 'warning',
+      title: `TLSA records for ${host} are published but no client may use them`,
+      detail: `${g.reason}. The records at ${g.owners.join(', ')} are there, but a DANE client ignores them, so they protect nothing.`,
+      endpoints: g.users,
+      evidence: { tlsaNames: g.owners, records: g.records },
+      rfc: 'RFC 6698 §4.1, RFC 7673 §3',
+    });
   }
   return out;
 }

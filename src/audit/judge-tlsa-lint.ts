@@ -19,24 +19,49 @@ export function tlsaLinesForChain(owner: string, chain: readonly Uint8Array[], t
   return lines;
 }
 
-export function tlsaLintFindings(tlsa: Extract<TlsaLookup, { state: 'records' }>, service: DaneService, endpoints: string[], chain: readonly Uint8Array[] | undefined): Finding[] {
-  return lintTlsa(tlsa.records, service).map((l): Finding => {
+export interface TlsaRRsetUse {
+  tlsa: Extract<TlsaLookup, { state: 'records' }>;
+  service: DaneService;
+  /** Labels of the endpoints that use this RRset. */
+  endpoints: string[];
+  /** A chain one of them sent, for computing records. */
+  chain: readonly Uint8Array[] | undefined;
+}
+
+const hostOf = (owner: string) => owner.replace(/^_\d+\._tcp\./, '');
+
+/**
+ * Lint every RRset; the same finding on identical RRsets of one host (5222, 5223 and 5269 with
+ * the same records) is reported once, naming every owner, with the records for each.
+ */
+export function tlsaLintFindings(uses: readonly TlsaRRsetUse[]): Finding[] {
+  const groups = new Map<string, { lint: ReturnType<typeof lintTlsa>[number]; uses: TlsaRRsetUse[] }>();
+  for (const u of uses) {
+    for (const l of lintTlsa(u.tlsa.records, u.service)) {
+      const key = `${l.code}\0${hostOf(u.tlsa.name)}\0${[...u.tlsa.text].sort().join('|')}`;
+      const g = groups.get(key) ?? { lint: l, uses: [] };
+      g.uses.push(u);
+      groups.set(key, g);
+    }
+  }
+  return [...groups.values()].map(({ lint: l, uses: us }): Finding => {
+    const owners = us.map((u) => u.tlsa.name);
+    const lines = (filter: (line: string) => boolean) => us.flatMap((u) => (u.chain?.[0] ? tlsaLinesForChain(u.tlsa.name, u.chain, u.tlsa.ttl || 3600).filter(filter) : []));
     let remediation: string | undefined;
-    if (l.code === 'tlsa.no-rollover-cover' && chain?.[1]) {
-      const ta = tlsaLinesForChain(tlsa.name, chain, tlsa.ttl || 3600).filter((x) => / 2 1 1 /.test(x));
-      remediation = `Add a DANE-TA record for the issuing CA (it keeps matching when the server key changes under the same CA; drop it if you switch CAs without notice):\n${ta.join('\n')}\nor publish the next key's 3 1 1 record at least two TTLs before deploying it.`;
-    } else if (l.code === 'tlsa.cert-pin-fragile' && chain?.[0]) {
-      remediation = `Replace them with key pins:\n${tlsaLinesForChain(tlsa.name, chain, tlsa.ttl || 3600).join('\n')}`;
-    } else if (l.code === 'tlsa.pkix-usage-smtp' && chain?.[0]) {
-      remediation = `Publish DANE records instead:\n${tlsaLinesForChain(tlsa.name, chain, tlsa.ttl || 3600).join('\n')}`;
+    if (l.code === 'tlsa.no-rollover-cover' && us.some((u) => u.chain?.[1])) {
+      remediation = `Add a DANE-TA record for the issuing CA (it keeps matching when the server key changes under the same CA; drop it if you switch CAs without notice):\n${lines((x) => / 2 1 1 /.test(x)).join('\n')}\nor publish the next key's 3 1 1 record at least two TTLs before deploying it.`;
+    } else if (l.code === 'tlsa.cert-pin-fragile' && us.some((u) => u.chain?.[0])) {
+      remediation = `Replace them with key pins:\n${lines(() => true).join('\n')}`;
+    } else if (l.code === 'tlsa.pkix-usage-smtp' && us.some((u) => u.chain?.[0])) {
+      remediation = `Publish DANE records instead:\n${lines(() => true).join('\n')}`;
     }
     return {
       code: l.code,
       severity: l.severity,
-      title: `${tlsa.name}: ${l.message.split('. ')[0]!.replace(/\.$/, '')}`,
+      title: `${owners.join(', ')}: ${l.message.split('. ')[0]!.replace(/\.$/, '')}`,
       detail: l.message,
-      endpoints,
-      evidence: { tlsaName: tlsa.name, records: l.records },
+      endpoints: [...new Set(us.flatMap((u) => u.endpoints))],
+      evidence: { tlsaNames: owners, records: l.records },
       ...(remediation ? { remediation } : {}),
       rfc: l.rfc,
     };

@@ -39,7 +39,9 @@ export function tlsaFromValidation(name: string, r: ValidationResult): TlsaLooku
     case 'secure': {
       if (text.length === 0) return { name, state: 'absent', denial: r.denial ?? r.rcode };
       const records = text.map(parseTlsaText).filter((x): x is TlsaRecord => x !== undefined);
-      return { name, state: 'records', records, text, ttl: set?.ttl ?? 0 };
+      // The zone's TTL, not the cache's count-down: records to add must share the RRset's TTL.
+      const ttl = set?.signatures.find((g) => g.status === 'valid')?.originalTtl ?? set?.ttl ?? 0;
+      return { name, state: 'records', records, text, ttl };
     }
   }
 }

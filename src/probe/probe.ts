@@ -43,6 +43,10 @@ export interface ProbeOptions {
   now?: () => Date;
   minVersion?: SecureVersion;
   maxVersion?: SecureVersion;
+  /** OpenSSL cipher list for the handshake (variants.ts narrows it); Node's default when absent. */
+  ciphers?: string;
+  /** OpenSSL signature-algorithm list (variants.ts asks for one key type this way). */
+  sigalgs?: string;
 }
 
 export type StarttlsLearned = XmppStarttlsInfo | ImapStarttlsInfo | LineStarttlsInfo;
@@ -144,56 +148,101 @@ function errorOf(e: unknown): { kind: ProbeErrorKind; message: string } {
   return { kind: 'internal', message: e instanceof Error ? e.message : String(e) };
 }
 
+/**
+ * How far opening a TLS session got. openTls fills it in as it goes, so that when it throws the
+ * caller still knows the stage it failed at and what the server said before (the STARTTLS
+ * dialogue, the SOCKS username). The sockets are the caller's to destroy, success or not.
+ */
+export interface TlsOpening {
+  stage: ProbeStage;
+  timings: ProbeTimings;
+  starttls?: StarttlsLearned;
+  socksUsername?: string;
+  socket?: Socket;
+  tls?: TLSSocket;
+}
+
+export function newTlsOpening(): TlsOpening {
+  return { stage: 'connect', timings: { connectMs: 0, totalMs: 0 } };
+}
+
+/**
+ * Connect (directly or through SOCKS), run the protocol's STARTTLS dialogue, and complete one TLS
+ * handshake with the options' SNI, ALPN, version, cipher and sigalg settings — nothing after it,
+ * and no certificate capture (an anonymous handshake has no certificate). Shared by the main
+ * probe and the extra handshakes of variants.ts, so that every connection to an endpoint takes
+ * the same path and limits. Throws a ProbeError; `progress` tells where.
+ */
+export async function openTls(o: ProbeOptions, budget: Budget, progress: TlsOpening = newTlsOpening()): Promise<TLSSocket> {
+  const p = plan(o);
+  const { timings } = progress;
+  try {
+    progress.stage = 'connect';
+    const conn = await connectTcp({ address: o.address, port: o.port, ...(o.family ? { family: o.family } : {}), ...(o.socks ? { socks: o.socks } : {}) }, budget);
+    progress.socket = conn.socket;
+    progress.socket.on('error', () => undefined); // reported through the readers and the handshake
+    if (conn.socks) progress.socksUsername = conn.socks.username;
+    timings.connectMs = Math.round(elapsedMs(budget));
+
+    if (p.starttls) {
+      progress.stage = 'starttls';
+      const t0 = elapsedMs(budget);
+      progress.starttls = await p.starttls(progress.socket, budget);
+      timings.starttlsMs = Math.round(elapsedMs(budget) - t0);
+    }
+
+    progress.stage = 'tls';
+    const t1 = elapsedMs(budget);
+    progress.tls = await tlsHandshake(
+      progress.socket,
+      {
+        servername: o.serviceDomain,
+        ...(p.alpn ? { alpn: p.alpn } : {}),
+        ...(o.minVersion ? { minVersion: o.minVersion } : {}),
+        ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
+        ...(o.ciphers ? { ciphers: o.ciphers } : {}),
+        ...(o.sigalgs ? { sigalgs: o.sigalgs } : {}),
+      },
+      budget,
+    );
+    timings.tlsMs = Math.round(elapsedMs(budget) - t1);
+    return progress.tls;
+  } catch (e) {
+    // A dialogue that failed after the server had told us something: keep what it told us.
+    if (e instanceof StarttlsFailed && !progress.starttls) progress.starttls = e.learned as StarttlsLearned;
+    throw e;
+  }
+}
+
 export async function probeEndpoint(o: ProbeOptions): Promise<ProbeResult> {
   const budget = createBudget(o.timeoutMs ?? DEFAULT_TIMEOUT_MS, o.maxBytes ?? DEFAULT_MAX_BYTES);
   const endpoint: ProbeEndpoint = { address: o.address, port: o.port, protocol: o.protocol, serviceDomain: o.serviceDomain };
-  const timings: ProbeTimings = { connectMs: 0, totalMs: 0 };
+  const progress = newTlsOpening();
+  const { timings } = progress;
   const p = plan(o);
-  let stage: ProbeStage = 'connect';
-  let socket: Socket | undefined;
-  let tls: TLSSocket | undefined;
-  let starttls: StarttlsLearned | undefined;
   let capture: TlsCapture | undefined;
-  let socksUsername: string | undefined;
   const fail = (e: unknown): ProbeFailure => {
-    if (e instanceof StarttlsFailed && !starttls) starttls = e.learned as StarttlsLearned;
     timings.totalMs = Math.round(elapsedMs(budget));
     return {
       endpoint,
       ok: false,
-      stage,
+      stage: progress.stage,
       error: errorOf(e),
-      ...(starttls ? { starttls } : {}),
+      ...(progress.starttls ? { starttls: progress.starttls } : {}),
       ...(capture ? { tls: capture } : {}),
-      ...(socksUsername ? { socksUsername } : {}),
+      ...(progress.socksUsername ? { socksUsername: progress.socksUsername } : {}),
       timings,
     };
   };
   try {
     // Before any I/O, so a bad CA file is a config error and not a half-done probe.
     const anchors = loadAnchors(o.caFile);
-    const conn = await connectTcp({ address: o.address, port: o.port, ...(o.family ? { family: o.family } : {}), ...(o.socks ? { socks: o.socks } : {}) }, budget);
-    socket = conn.socket;
-    socket.on('error', () => undefined); // reported through the readers and the handshake
-    socksUsername = conn.socks?.username;
-    timings.connectMs = Math.round(elapsedMs(budget));
-
-    if (p.starttls) {
-      stage = 'starttls';
-      const t0 = elapsedMs(budget);
-      starttls = await p.starttls(socket, budget);
-      timings.starttlsMs = Math.round(elapsedMs(budget) - t0);
-    }
-
-    stage = 'tls';
-    const t1 = elapsedMs(budget);
-    tls = await tlsHandshake(socket, { servername: o.serviceDomain, ...(p.alpn ? { alpn: p.alpn } : {}), ...(o.minVersion ? { minVersion: o.minVersion } : {}), ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}) }, budget);
-    timings.tlsMs = Math.round(elapsedMs(budget) - t1);
+    const tls = await openTls(o, budget, progress);
     capture = captureTls(tls, { anchors, anchorsName: o.caFile ?? 'system', now: o.now?.() ?? new Date(), servername: o.serviceDomain });
 
     let featuresAfterTls: FeaturesAfterTls | undefined;
     if (p.xmpp) {
-      stage = 'features';
+      progress.stage = 'features';
       const { header, features } = await xmppFeaturesAfterTls(tls, budget, {
         role: p.xmpp,
         domain: o.serviceDomain,
@@ -208,16 +257,16 @@ export async function probeEndpoint(o: ProbeOptions): Promise<ProbeResult> {
     return {
       endpoint,
       ok: true,
-      ...(starttls ? { starttls } : {}),
+      ...(progress.starttls ? { starttls: progress.starttls } : {}),
       tls: capture,
       ...(featuresAfterTls ? { featuresAfterTls } : {}),
-      ...(socksUsername ? { socksUsername } : {}),
+      ...(progress.socksUsername ? { socksUsername: progress.socksUsername } : {}),
       timings,
     };
   } catch (e) {
     return fail(e);
   } finally {
-    tls?.destroy();
-    socket?.destroy();
+    progress.tls?.destroy();
+    progress.socket?.destroy();
   }
 }

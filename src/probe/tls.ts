@@ -35,6 +35,13 @@ export interface TlsHandshakeOptions {
   alpn?: string[];
   minVersion?: SecureVersion;
   maxVersion?: SecureVersion;
+  /**
+   * OpenSSL cipher list. Node hands names starting `TLS_` to TLS 1.3 and the rest to TLS ≤ 1.2,
+   * so a list without `TLS_` names also turns TLS 1.3 off.
+   */
+  ciphers?: string;
+  /** OpenSSL signature_algorithms list, e.g. `ecdsa_secp256r1_sha256:ed25519`. */
+  sigalgs?: string;
 }
 
 export interface LeafInfo {
@@ -75,6 +82,8 @@ export async function tlsHandshake(socket: Duplex, o: TlsHandshakeOptions, budge
       ...(o.alpn?.length ? { ALPNProtocols: o.alpn } : {}),
       ...(o.minVersion ? { minVersion: o.minVersion } : {}),
       ...(o.maxVersion ? { maxVersion: o.maxVersion } : {}),
+      ...(o.ciphers ? { ciphers: o.ciphers } : {}),
+      ...(o.sigalgs ? { sigalgs: o.sigalgs } : {}),
       ca: [EMPTY_TRUST_PEM],
       rejectUnauthorized: false,
     });

@@ -74,6 +74,17 @@ describe('keywatch check: every lab scenario gets its verdict', () => {
     assert.ok(f.every((x) => (x.evidence as { presented: string }).presented === d.keys.interceptor!.spkiSha256));
   });
 
+  it('mitm-c2s: the interceptor accepts anonymous suites the real server refuses (the jabber.ru tell)', async () => {
+    const d = lab().domain('mitm-c2s');
+    const r = await check(d.domain);
+    const anon = r.findings.filter((x) => x.code === 'tls.anonymous-accepted');
+    assert.deepEqual(anon.flatMap((x) => x.endpoints).sort(), [`${d.host}:5222 (${d.address})`, `${d.host}:5223 (${d.address})`]);
+    assert.ok(anon.every((x) => x.severity === 'critical'), 'critical: the other endpoint of the host refuses them');
+    assert.ok(codes(r).includes('tls.params-differ'));
+    const good = await check(lab().domain('good').domain);
+    assert.ok(good.endpoints.every((e) => e.anonymous?.outcome === 'refused'), 'Prosody refuses anonymous suites');
+  });
+
   it('mitm-all: an error that explains it cannot tell a renewal from an interceptor on every path, with records', async () => {
     const d = lab().domain('mitm-all');
     const r = await check(d.domain);
@@ -88,7 +99,8 @@ describe('keywatch check: every lab scenario gets its verdict', () => {
     const d = lab().domain('stale');
     const r = await check(d.domain);
     const f = r.findings.find((x) => x.code === 'dane.tlsa-stale');
-    assert.ok(f?.remediation?.includes(`3 1 1 ${d.keys.server.spkiSha256}`), JSON.stringify(f));
+    assert.ok(f, r.summary);
+    assert.ok(f.remediation?.includes(`3 1 1 ${d.keys.server.spkiSha256}`), JSON.stringify(f));
     assert.equal(f.endpoints.length, 3);
   });
 
@@ -107,6 +119,31 @@ describe('keywatch check: every lab scenario gets its verdict', () => {
   });
 });
 
+describe('keywatch check --service smtp against real SMTP servers', () => {
+  it('mail: every key the MX serves (RSA and ECDSA) is published; exit 0', async () => {
+    const d = lab().mailDomain('mail');
+    const r = await check(d.domain, { service: 'smtp' });
+    assert.equal(r.exitCode, 0, r.findings.map((f) => `${f.code}: ${f.title}`).join('\n'));
+    assert.equal(r.endpoints.length, 1);
+    const e = r.endpoints[0]!;
+    assert.equal(e.protocol, 'smtp');
+    assert.equal(e.dane.applies && e.dane.tlsaName, d.mx[0]!.tlsaName);
+    const served = Object.fromEntries((e.keyTypes ?? []).filter((k) => k.outcome === 'served').map((k) => [k.family, k.spkiSha256]));
+    assert.deepEqual(served, { ecdsa: d.mx[0]!.keys.ec.spkiSha256, rsa: d.mx[0]!.keys.rsa.spkiSha256 });
+  });
+
+  it('mail-partial: the RSA key is served but not published: an error with its 3 1 1 record; exit 2', async () => {
+    const d = lab().mailDomain('mail-partial');
+    const r = await check(d.domain, { service: 'smtp' });
+    assert.equal(r.exitCode, 2, r.summary);
+    const f = r.findings.find((x) => x.code === 'dane.key-type-unpublished');
+    assert.ok(f, r.summary);
+    assert.equal(f.severity, 'error');
+    assert.match(f.remediation ?? '', new RegExp(`^${d.mx[0]!.tlsaName.replaceAll('.', '\\.')}\\. 3600 IN TLSA 3 1 1 ${d.mx[0]!.keys.rsa.spkiSha256}$`, 'm'));
+    assert.ok(!codes(r).includes('dane.key-differs-on-path'), 'a second key type is not an interception');
+  });
+});
+
 describe('keywatch check on the command line', () => {
   const args = (domain: string, ...more: string[]) => ['check', domain, ...labDnsArgs(lab().state), '--ca-file', lab().state.ca.rootFile, '--allow-private', ...more];
 
@@ -117,7 +154,7 @@ describe('keywatch check on the command line', () => {
     assert.match(r.stdout, /CRITICAL +dane\.key-differs-on-path/);
     assert.ok(r.stdout.includes(`${d.host}:5222 (${d.address})`));
     assert.match(r.stdout.trimEnd().split('\n').pop()!, /^CRITICAL: mitm-c2s\.test \(xmpp\): 3 endpoints, 3 probed/);
-    assert.doesNotMatch(r.stdout, /\u001b\[/, 'no colour when stdout is not a terminal');
+    assert.ok(!r.stdout.includes('\u001b['), 'no colour when stdout is not a terminal');
   });
 
   it('--json: the documented report, exit 0 on good', async () => {

@@ -53,7 +53,9 @@ export async function startProxy(spec: ProxySpec): Promise<Proxy> {
 
   const intercept = (client: Socket, upstream: Socket | undefined) => {
     stats.intercepted++;
-    const clientTls = track(new TLSSocket(client, { isServer: true, ...spec.tls }));
+    // Like the jabber.ru interceptor, a stock TLS stack that also accepts anonymous and NULL
+    // suites, which the real servers refuse: a difference in TLS parameters keywatch must see.
+    const clientTls = track(new TLSSocket(client, { isServer: true, ciphers: 'ALL:aNULL:eNULL@SECLEVEL=0', dhparam: 'auto', ...spec.tls }));
     clientTls.on('error', () => client.destroy());
     clientTls.once('secure', () => {
       const servername = clientTls.servername || spec.servername;

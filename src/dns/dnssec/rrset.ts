@@ -67,6 +67,8 @@ export interface SigView {
   algorithm: number;
   signer: string;
   labels: number;
+  /** The TTL the zone gives the RRset (RFC 4034 §3.1.4); caches count the served TTL down. */
+  originalTtl: number;
   inception: string;
   expiration: string;
   status: SigStatus;
@@ -113,6 +115,7 @@ export function checkRRset(set: RRset, zone: DnsName, keys: readonly ZoneKey[], 
       algorithm: sig.algorithm,
       signer: nameToString(sig.signerName),
       labels: sig.labels,
+      originalTtl: sig.originalTtl,
       inception: iso(absoluteTime(sig.inception, nowSec)),
       expiration: iso(absoluteTime(sig.expiration, nowSec)),
       status: 'valid',

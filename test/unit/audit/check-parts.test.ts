@@ -73,7 +73,7 @@ describe('judgeDirectTls', () => {
 
 describe('judgeDnssec', () => {
   const lookup = (name: string, type: string, security: ValidationResult['security'], insecureAt?: string): ValidationResult =>
-    ({ name, type, rcode: 'NOERROR', security, answer: [], chain: [], problems: [], ede: [], ...(insecureAt ? { insecureAt } : {}) }) as ValidationResult;
+    ({ name, type, rcode: 'NOERROR', security, answer: [], chain: [], problems: [], ede: [], ...(insecureAt ? { insecureAt } : {}) });
   const disc = (lookups: ValidationResult[], notes: Discovery['notes'] = []): Discovery => ({ domain: 'example.org', service: 'xmpp', endpoints: [], notes, lookups });
 
   it('one dnssec.unsigned per insecure zone, naming what was looked up there', () => {

@@ -9,7 +9,7 @@ const pki = makePki();
 after(() => pki.cleanup());
 
 const NOW = new Date();
-const noNames = { srvNames: [], xmppAddrs: [] };
+const noNames: { srvNames: string[]; xmppAddrs: string[] } = { srvNames: [], xmppAddrs: [] };
 const obs = (o: Partial<CertificateObservation>): CertificateObservation => ({
   label: 'xmpp.example.test:5222 (192.0.2.1)',
   protocol: 'xmpp-c2s',
