@@ -26,6 +26,7 @@ import { remainingMs, type Budget } from './bounded.ts';
 import { ProbeError } from './errors.ts';
 import { EMPTY_TRUST_PEM } from './x509/empty-trust.ts';
 import { certificateNames, type CertificateNames } from './x509/names.ts';
+import { memoByDer } from './x509/memo.ts';
 import { nameMatches, validateChain, type PkixResult } from './x509/pkix.ts';
 
 export interface TlsHandshakeOptions {
@@ -121,6 +122,12 @@ export function sentChain(tls: TLSSocket): Buffer[] {
 const hex = (alg: string, data: Buffer) => createHash(alg).update(data).digest('hex');
 
 export function leafInfo(leaf: X509Certificate): LeafInfo {
+  return leafInfoOf(leaf.raw);
+}
+
+/** A certificate's SPKI digests, dates and names; memoised (x509/memo.ts), so read-only. */
+const leafInfoOf = memoByDer(4096, (der): LeafInfo => {
+  const leaf = parseCertificate(der);
   const spki = leaf.publicKey.export({ type: 'spki', format: 'der' });
   return {
     spkiSha256: hex('sha256', spki),
@@ -134,11 +141,14 @@ export function leafInfo(leaf: X509Certificate): LeafInfo {
     keyType: leaf.publicKey.asymmetricKeyType ?? 'unknown',
     names: certificateNames(leaf.raw),
   };
-}
+});
+
+/** Parsed certificates, shared across probes (read-only). */
+export const parseCertificate = memoByDer(4096, (der) => new X509Certificate(der));
 
 export function captureTls(tls: TLSSocket, o: { anchors: X509Certificate[]; anchorsName: string; now: Date; servername?: string }): TlsCapture {
   const chain = sentChain(tls);
-  const certs = chain.map((d) => new X509Certificate(d));
+  const certs = chain.map(parseCertificate);
   const leaf = certs[0];
   if (!leaf) throw new ProbeError('tls', 'the server completed the handshake without a certificate');
   const cipher = tls.getCipher();

@@ -5,6 +5,7 @@
 //   XmppAddr     id-on-xmppAddr 1.3.6.1.5.5.7.8.5, UTF8String (RFC 6120 §13.7.1.4, XEP-0178)
 // The DER is walked with asn1js; anything that does not decode is reported as unreadable rather
 // than thrown, since certificates are attacker-supplied.
+import { memoByDer } from './memo.ts';
 import * as asn1 from 'asn1js';
 
 export const OID_SAN = '2.5.29.17';
@@ -60,7 +61,10 @@ const stringOf = (b: asn1.AsnType | undefined): string | undefined => {
   return undefined;
 };
 
-export function certificateNames(der: Uint8Array): CertificateNames {
+/** Memoised by DER (x509/memo.ts): the result is shared, read-only. */
+export const certificateNames = memoByDer(4096, decodeCertificateNames);
+
+function decodeCertificateNames(der: Uint8Array): CertificateNames {
   const out: CertificateNames = { dnsNames: [], srvNames: [], xmppAddrs: [], ipAddresses: [], otherNames: [] };
   try {
     const san = extensionValue(der, OID_SAN);

@@ -33,7 +33,17 @@ function dateProblem(c: X509Certificate, what: string, now: Date): string | unde
 }
 
 // Node's a.checkIssued(b) asks "was a issued by b?" (names, key identifiers, keyCertSign).
-const issued = (issuer: X509Certificate, subject: X509Certificate) => subject.checkIssued(issuer) && subject.verify(issuer.publicKey);
+// Signature checks are remembered per (subject, issuer) object pair: parsed certificates and
+// anchors are shared across probes (tls.ts, trust.ts), and the same chains come back every poll.
+const verified = new WeakMap<X509Certificate, WeakMap<X509Certificate, boolean>>();
+function signedBy(subject: X509Certificate, issuer: X509Certificate): boolean {
+  let m = verified.get(subject);
+  if (!m) verified.set(subject, (m = new WeakMap()));
+  let ok = m.get(issuer);
+  if (ok === undefined) m.set(issuer, (ok = subject.verify(issuer.publicKey)));
+  return ok;
+}
+const issued = (issuer: X509Certificate, subject: X509Certificate) => subject.checkIssued(issuer) && signedBy(subject, issuer);
 
 export function validateChain(chain: X509Certificate[], anchors: X509Certificate[], now: Date): PkixResult {
   const path: number[] = [];
@@ -61,7 +71,7 @@ export function validateChain(chain: X509Certificate[], anchors: X509Certificate
     if (next < 0 || !issuer) {
       return { valid: false, reason: `unable to get the issuer of ${what}: "${cert.issuer.replaceAll('\n', ', ')}" is neither sent nor trusted`, path };
     }
-    if (!cert.verify(issuer.publicKey)) {
+    if (!signedBy(cert, issuer)) {
       return { valid: false, reason: `the signature on ${what} does not verify with the key of ${describe(issuer, next)}`, path };
     }
     i = next;

@@ -2,7 +2,7 @@
 // `tls.rootCertificates`) or the certificates in a PEM file (any number; a lab's root CA, or a
 // private CA an operator trusts).
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { ProbeError } from '../errors.ts';
 
@@ -19,8 +19,29 @@ export function systemAnchors(): X509Certificate[] {
   return system;
 }
 
+// A CA file read once per content version (path, size, mtime), not once per probe.
+const fileCache = new Map<string, X509Certificate[]>();
+
 export function loadAnchors(caFile?: string): X509Certificate[] {
   if (!caFile) return systemAnchors();
+  let version = '';
+  try {
+    const st = statSync(caFile);
+    version = `${caFile}\0${st.size}\0${st.mtimeMs}`;
+  } catch {
+    // reported by the read below
+  }
+  const hit = version ? fileCache.get(version) : undefined;
+  if (hit) return hit;
+  const certs = readAnchors(caFile);
+  if (version) {
+    if (fileCache.size >= 16) fileCache.clear();
+    fileCache.set(version, certs);
+  }
+  return certs;
+}
+
+function readAnchors(caFile: string): X509Certificate[] {
   let pem: string;
   try {
     pem = readFileSync(caFile, 'utf8');
