@@ -226,7 +226,9 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
     });
     if (capture) {
       const names = capture.leaf.names;
-      const matchedUsage = verdict?.matchedBy ? Number(verdict.matchedBy.split(' ')[0]) : undefined;
+      // A matching DANE-EE record wins over names and dates whatever else matched (RFC 7671 §5.1).
+      const eeMatch = verdict?.results.some((x) => x.status === 'match' && x.record.startsWith('3 '));
+      const matchedUsage = eeMatch ? 3 : verdict?.matchedBy ? Number(verdict.matchedBy.split(' ')[0]) : undefined;
       findings.push(
         ...judgeCertificate(
           {

@@ -97,6 +97,7 @@ export function judgeCertificate(o: CertificateObservation, names: { srvNames: s
       detail: `Either the server's certificate was issued with a future start date or a clock is wrong (keywatch's or the issuer's).${eeNote}`,
       endpoints: [o.label],
       evidence,
+      remediation: 'Check the clock of the machine that requested the certificate and of this one (NTP); if the certificate really starts later, deploy it only then.',
       rfc: 'RFC 5280 §4.1.2.5',
     });
   } else if (notAfter.getTime() - o.now.getTime() < 14 * 86_400_000) {

@@ -8,8 +8,15 @@ import type { TlsaLookup } from './tlsa-lookup.ts';
 
 const bare = (n: string) => n.replace(/\.$/, '');
 
+const NOTE_FIX: Record<string, string> = {
+  'dns.srv-unusable': 'Run keywatch dns on the SRV name to see the failing link (an expired or missing signature, a DS that matches no key). Re-sign the zone or fix the DS at the registrar; a failed (not bogus) lookup may also be a broken nameserver.',
+  'dns.mx-unusable': 'Run keywatch dns DOMAIN MX to see the failing link; re-sign the zone or fix the DS at the registrar. Until then validating MTAs defer mail to this domain.',
+  'dns.no-address': 'Publish A and/or AAAA records for the target, in a signed zone, or point the SRV/MX records at a host that has them.',
+  'discovery.no-endpoints': 'Publish SRV records (XMPP: _xmpp-client._tcp, _xmpps-client._tcp, _xmpp-server._tcp) or MX records for the service, or an address for the domain itself.',
+};
+
 export function judgeDnssec(discovery: Discovery, endpoints: ReadonlyArray<Endpoint & { label: string }>, tlsaByName: ReadonlyMap<string, TlsaLookup>): Finding[] {
-  const out: Finding[] = discovery.notes.map((n) => ({ code: n.code, severity: n.severity, title: n.message, detail: n.message, endpoints: [], evidence: {}, rfc: n.rfc }));
+  const out: Finding[] = discovery.notes.map((n) => ({ code: n.code, severity: n.severity, title: n.message, detail: n.message, endpoints: [], evidence: {}, ...(NOTE_FIX[n.code] ? { remediation: NOTE_FIX[n.code] } : {}), rfc: n.rfc }));
 
   // One finding per unsigned zone, naming what in it was looked up.
   const insecure = new Map<string, string[]>();
@@ -73,6 +80,7 @@ export function judgeDnssec(discovery: Discovery, endpoints: ReadonlyArray<Endpo
         detail: `The endpoint's SRV/MX and addresses are secure, but ${owner} lies below an unsigned delegation${t.insecureAt ? ` (${t.insecureAt})` : ''}; clients treat it as having no TLSA records.`,
         endpoints: users,
         evidence: { tlsaName: owner },
+        remediation: `Sign the zone that ${owner} is in and publish its DS in the parent, or move the records into the signed zone.`,
         rfc: 'RFC 6698 §4.1',
       });
     } else if (e.dane.applies && t.state === 'failed') {
@@ -83,6 +91,7 @@ export function judgeDnssec(discovery: Discovery, endpoints: ReadonlyArray<Endpo
         detail: `${t.reason}. DANE clients cannot tell whether records exist and will not connect (RFC 7672 §2.2 for SMTP; most XMPP clients behave alike).`,
         endpoints: users,
         evidence: { tlsaName: owner },
+        remediation: `Run keywatch dns ${owner} TLSA to see why. Every authoritative server must answer TLSA queries (some old servers and middleboxes drop unknown types), with a signed answer or a signed denial.`,
         rfc: 'RFC 6698 §4, RFC 7672 §2.2',
       });
     }
@@ -95,6 +104,7 @@ export function judgeDnssec(discovery: Discovery, endpoints: ReadonlyArray<Endpo
       detail: `${g.reason}. The records at ${g.owners.join(', ')} are there, but a DANE client ignores them, so they protect nothing.`,
       endpoints: g.users,
       evidence: { tlsaNames: g.owners, records: g.records },
+      remediation: `Sign the zone that holds ${host} and have its DS published at the parent; until then the records do nothing (remove them if you do not plan to sign).`,
       rfc: 'RFC 6698 §4.1, RFC 7673 §3',
     });
   }

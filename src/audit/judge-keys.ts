@@ -33,6 +33,8 @@ export interface KeyObservation {
 }
 
 const label = endpointLabel;
+/** What an admin runs on the server to see which key it is configured with (TLSA 3 1 1 data). */
+const VERIFY_KEY = 'openssl x509 -in /path/to/cert.pem -noout -pubkey | openssl pkey -pubin -outform DER | openssl dgst -sha256';
 const short = (hex: string) => `${hex.slice(0, 16)}…`;
 
 /** The records that would make these keys match: one 3 1 1 per TLSA owner name. */
@@ -61,6 +63,7 @@ export function judgeKeys(observations: readonly KeyObservation[]): Finding[] {
         detail: `${o.tlsaName} TLSA is bogus: ${(o.tlsa as { reason: string }).reason}. Validating clients cannot connect; an attacker may have forged them.`,
         endpoints: [label(o)],
         evidence: { tlsaName: o.tlsaName },
+        remediation: `Run keywatch dns ${o.tlsaName} TLSA to see the failing link. Usually the zone was not re-signed after an edit, or its signatures expired: re-sign it (and check the signer's cron or policy). If the zone on the primary is correctly signed, a secondary or a path to it serves other data.`,
         rfc: 'RFC 6698 §4.1, RFC 7671 §4',
       });
     }
@@ -75,6 +78,7 @@ export function judgeKeys(observations: readonly KeyObservation[]): Finding[] {
           detail: `Presented key ${short(o.spkiSha256!)} matches none of the TLSA records at ${o.tlsaName}, but ${matched.map(label).join(', ')} present${matched.length === 1 ? 's' : ''} the published key ${short([...publishedKeys][0]!)}. One host with two keys, only one of them published, is the pattern of a machine in the middle on some paths (as in the 2023 jabber.ru interception). Check what terminates TLS on this port.`,
           endpoints: [label(o)],
           evidence: { presented: o.spkiSha256, published: [...publishedKeys], matchingEndpoints: matched.map(label) },
+          remediation: `Do not publish this key to silence the alert. On the server, compute the SPKI SHA-256 of the certificate it is configured with (${VERIFY_KEY}); if it is ${short([...publishedKeys][0]!)}, something else answers on ${o.host}:${o.port}: check port forwarding, load balancers and the hosting provider's network, and warn your users.`,
           rfc: 'RFC 6698 §2.1, RFC 7671 §5.1',
         });
       }
@@ -99,6 +103,7 @@ export function judgeKeys(observations: readonly KeyObservation[]): Finding[] {
           detail: `Presented keys: ${mismatched.map((o) => `${label(o)} ${short(o.spkiSha256!)}`).join('; ')}.`,
           endpoints: mismatched.map(label),
           evidence: { presented: Object.fromEntries(mismatched.map((o) => [label(o), o.spkiSha256])) },
+          remediation: `Compute the key your server is configured with (${VERIFY_KEY}). Endpoints presenting any other key are not your server: find out what answers there before changing DNS.`,
           rfc: 'RFC 6698 §2.1',
         });
       }
@@ -129,6 +134,7 @@ export function judgeKeys(observations: readonly KeyObservation[]): Finding[] {
         detail: `With no usable TLSA records, keywatch cannot tell which key is the right one; one host serving different keys on different ports or addresses is worth explaining (several certificates by design, or a box in the middle on some paths).`,
         endpoints: unjudged.map(label),
         evidence: { presented: Object.fromEntries(unjudged.map((o) => [label(o), o.spkiSha256])) },
+        remediation: `Compare with the key the server is configured with (${VERIFY_KEY}), then publish TLSA 3 1 1 records for the right keys so that clients and keywatch can tell.`,
       });
     }
   }

@@ -26,7 +26,7 @@ export function judgeProbe(label: string, e: Endpoint, r: ProbeResult): Finding[
         rfc: isXmpp ? 'RFC 6120 §5.3.1' : e.protocol === 'smtp' ? 'RFC 3207' : 'RFC 2595',
       });
     } else if (kind === 'starttls-refused') {
-      out.push({ ...base, code: 'starttls.refused', severity: 'error', title: `${label} offers STARTTLS but refuses it`, detail: message, evidence, rfc: 'RFC 6120 §5.4.2.2, RFC 3207 §4' });
+      out.push({ ...base, code: 'starttls.refused', severity: 'error', title: `${label} offers STARTTLS but refuses it`, detail: message, evidence, remediation: 'Check the server log at the time of the probe: usually the certificate or key file cannot be read, or TLS is misconfigured for this host name.', rfc: 'RFC 6120 §5.4.2.2, RFC 3207 §4' });
     } else if (kind === 'byte-limit' || (kind === 'timeout' && r.stage !== 'connect')) {
       out.push({
         ...base,
@@ -35,6 +35,7 @@ export function judgeProbe(label: string, e: Endpoint, r: ProbeResult): Finding[
         title: `${label} did not finish the ${r.stage} stage within keywatch's limits`,
         detail: `${message}. A healthy server answers within a few kilobytes and well under a second; this one is overloaded, broken or hostile.`,
         evidence,
+        remediation: 'Check the server load and logs; if the server is fine, check what else answers on this address and port.',
       });
     } else if (r.stage === 'connect') {
       out.push({
@@ -44,9 +45,10 @@ export function judgeProbe(label: string, e: Endpoint, r: ProbeResult): Finding[
         title: `${label} cannot be reached`,
         detail: `${message}. Clients that pick this endpoint (DNS names it) fail or wait for a time-out before trying the next.`,
         evidence,
+        remediation: 'Start the service or open the port on this address (and IPv6: every AAAA must work too), or remove the address or the SRV/MX record that points here.',
       });
     } else if (r.stage === 'tls') {
-      out.push({ ...base, code: 'tls.handshake-failed', severity: 'error', title: `${label}: the TLS handshake failed`, detail: message, evidence });
+      out.push({ ...base, code: 'tls.handshake-failed', severity: 'error', title: `${label}: the TLS handshake failed`, detail: message, evidence, remediation: 'Check the server\'s TLS settings: protocol versions (TLS 1.2 and 1.3), a cipher list that modern clients share, and a certificate and key that belong together.' });
     } else if (r.stage === 'features') {
       out.push({
         ...base,
@@ -55,9 +57,10 @@ export function judgeProbe(label: string, e: Endpoint, r: ProbeResult): Finding[
         title: `${label}: TLS works but the XMPP stream after TLS failed`,
         detail: `${message}. The keys were captured; the stream features (SASL mechanisms, channel binding) could not be read.`,
         evidence,
+        remediation: 'Check the server log for the stream error; clients see the same failure after TLS.',
       });
     } else {
-      out.push({ ...base, code: 'endpoint.protocol-error', severity: 'error', title: `${label} broke the ${e.protocol} protocol during ${r.stage}`, detail: message, evidence });
+      out.push({ ...base, code: 'endpoint.protocol-error', severity: 'error', title: `${label} broke the ${e.protocol} protocol during ${r.stage}`, detail: message, evidence, remediation: `Check that the service on this port is the ${e.protocol} server the DNS records promise (and not, say, another protocol or a proxy).` });
     }
   }
   const st = r.starttls;

@@ -12,6 +12,8 @@ import { Validator } from '../../src/dns/dnssec/validator.ts';
 import { parseTrustAnchors } from '../../src/dns/dnssec/trust-anchor.ts';
 import { clientFetcher } from '../../src/dns/resolver.ts';
 import type { ScenarioName, Verdict } from '../lab/scenarios.ts';
+import { startSocks } from '../helpers/socks-proxy.ts';
+import type { CheckProgress } from '../../src/audit/check.ts';
 
 const lab = useLab();
 
@@ -108,6 +110,55 @@ describe('keywatch check: every lab scenario gets its verdict', () => {
     const r = await check(lab().domain('unsigned').domain);
     assert.ok(codes(r).includes('dane.tlsa-ignored'), r.summary);
     assert.ok(r.endpoints.every((e) => !e.dane.applies && e.daneVerdict === undefined));
+  });
+
+  it('against the system trust store the lab CA is unknown: untrusted for clients, yet DANE-EE still matches', async () => {
+    const { resolver, trustAnchor } = lab().state;
+    const validator = new Validator(clientFetcher(new DnsClient({ servers: [resolver] })), parseTrustAnchors(trustAnchor.dnskey));
+    const r = await runCheck({ domain: lab().domain('good').domain, service: 'xmpp', validator, allowPrivate: true });
+    const d = lab().domain('good');
+    const f = r.findings.filter((x) => x.code === 'tls.cert-untrusted');
+    const bySeverity = Object.fromEntries(f.map((x) => [x.severity, x.endpoints.sort()]));
+    // Clients rely on PKIX (error, one finding for both client endpoints); peer servers may use DANE, which matches (warning).
+    assert.deepEqual(bySeverity, { error: [`${d.host}:5222 (${d.address})`, `${d.host}:5223 (${d.address})`], warning: [`${d.host}:5269 (${d.address})`] });
+    assert.ok(f.every((x) => /DANE-EE record that matches ignores names and dates/.test(x.detail)));
+    assert.ok(r.endpoints.every((e) => e.daneVerdict?.verdict === 'match'));
+  });
+
+  it('through a SOCKS5 proxy: every connection gets its own credentials (its own Tor circuit), DNS stays local', async () => {
+    const proxy = await startSocks();
+    try {
+      const d = lab().domain('good');
+      const r = await check(d.domain, { socks: { host: '127.0.0.1', port: proxy.server.port } });
+      assert.equal(r.exitCode, 0, r.summary);
+      const connections = r.endpoints.reduce((n, e) => n + 1 + (e.anonymous ? 1 : 0) + (e.keyTypes?.length ?? 0), 0);
+      assert.equal(proxy.usernames.length, connections);
+      assert.equal(new Set(proxy.usernames).size, connections, 'fresh credentials per connection');
+      assert.deepEqual([...new Set(proxy.targets)].sort(), [`${d.address}:5222`, `${d.address}:5223`, `${d.address}:5269`]);
+      assert.ok(r.endpoints.every((e) => e.probe?.socksUsername && proxy.usernames.includes(e.probe.socksUsername)));
+    } finally {
+      await proxy.server.close();
+    }
+  });
+
+  it('progress: one event when discovered, then a start and an end per endpoint', async () => {
+    const events: CheckProgress[] = [];
+    const r = await check(lab().domain('good').domain, { onProgress: (p) => events.push(p) });
+    assert.deepEqual(events[0], { kind: 'discovered', endpoints: 3, refused: 0 });
+    assert.equal(events.filter((e) => e.kind === 'probing').length, 3);
+    const ends = events.filter((e) => e.kind === 'probed');
+    assert.deepEqual(ends.map((e) => e.done), [1, 2, 3]);
+    assert.ok(ends.every((e) => e.total === 3 && e.ok));
+    assert.equal(r.endpoints.length, 3);
+  });
+
+  it('every finding above info across all scenarios says what to do about it', async () => {
+    const missing: string[] = [];
+    for (const d of lab().state.domains) {
+      const r = await check(d.domain);
+      for (const f of r.findings) if (f.severity !== 'info' && !f.remediation) missing.push(`${d.scenario}: ${f.code}`);
+    }
+    assert.deepEqual(missing, []);
   });
 
   it('without --allow-private, loopback endpoints are refused and the status is unknown', async () => {
