@@ -7,7 +7,7 @@ import { BoundedReader, createBudget } from '../../../src/probe/bounded.ts';
 import { ProbeLimitError } from '../../../src/probe/errors.ts';
 import { probeEndpoint } from '../../../src/probe/probe.ts';
 import { XmppStreamScanner, type StreamEvent } from '../../../src/probe/starttls/xml-stream.ts';
-import { startServer, type TestServer } from './servers.ts';
+import { startServer, streamXmlForever, type TestServer } from './servers.ts';
 
 describe('limits', () => {
   const servers: TestServer[] = [];
@@ -21,15 +21,7 @@ describe('limits', () => {
   });
 
   it('a server streaming XML forever hits the byte limit, well before the time limit', async () => {
-    const server = await serve((s) => {
-      s.write("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'><stream:features><x>");
-      const chunk = '<a>'.repeat(5000);
-      const pump = () => {
-        while (!s.destroyed && s.write(chunk));
-        if (!s.destroyed) s.once('drain', pump);
-      };
-      pump();
-    });
+    const server = await serve(streamXmlForever);
     const t0 = performance.now();
     const r = await probeEndpoint({ address: '127.0.0.1', port: server.port, protocol: 'xmpp-c2s', serviceDomain: 'example.test', maxBytes: 256 * 1024, timeoutMs: 10_000 });
     assert.ok(!r.ok);

@@ -103,3 +103,14 @@ export async function makePki(): Promise<TestPki> {
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** A hostile XMPP server: a stream header, then XML that never ends, as fast as the client reads. */
+export function streamXmlForever(s: Socket): void {
+  s.write("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'><stream:features><x>");
+  const chunk = '<a>'.repeat(5000);
+  const pump = () => {
+    while (!s.destroyed && s.write(chunk));
+    if (!s.destroyed) s.once('drain', pump);
+  };
+  pump();
+}

@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { probeEndpoint, type ProbeOptions } from '../../../src/probe/probe.ts';
 import { KEY_FAMILIES, probeAnonymous, probeKeyType, probeKeyTypes, type KeyFamily } from '../../../src/probe/variants.ts';
 import type { IssuedCert } from '../../lab/ca.ts';
-import { makePki, onLines, startServer, type TestPki, type TestServer } from './servers.ts';
+import { makePki, onLines, startServer, streamXmlForever, type TestPki, type TestServer } from './servers.ts';
 
 // Accepts anonymous and NULL suites as well as the usual ones (what the jabber.ru box did).
 const ANON_OK: SecureContextOptions = { ciphers: 'ALL:aNULL:eNULL@SECLEVEL=0', dhparam: 'auto' };
@@ -297,15 +297,7 @@ describe('extra handshakes (variants.ts)', () => {
     });
 
     it('XMPP: the byte limit holds for the extra handshakes too', async () => {
-      const server = await serve((s) => {
-        s.write("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'><stream:features><x>");
-        const chunk = '<a>'.repeat(5000);
-        const pump = () => {
-          while (!s.destroyed && s.write(chunk));
-          if (!s.destroyed) s.once('drain', pump);
-        };
-        pump();
-      });
+      const server = await serve(streamXmlForever);
       const r = await probeAnonymous(base(server.port, { protocol: 'xmpp-c2s', maxBytes: 64 * 1024 }));
       assert.equal(r.outcome, 'unknown');
       assert.equal(r.errorKind, 'byte-limit');
