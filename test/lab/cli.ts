@@ -6,8 +6,9 @@ import { DEFAULT_NET, startLab } from './lab.ts';
 const USAGE = `usage: npm run lab -- up [--net N] [--json]
 
 Starts the keywatch lab on 127.N.0.0/16 (N defaults to ${DEFAULT_NET}): nsd and unbound with a
-private DNSSEC root, Prosody, ejabberd and the interception proxies of every scenario. It stays
-up until you press Ctrl-C (or send SIGTERM), then stops everything it started.`;
+private DNSSEC root, Prosody, ejabberd, the interception proxies of every scenario and the
+SMTP servers of the mail scenarios (port 25, STARTTLS; messages land in <dir>/mail/<host>/).
+It stays up until you press Ctrl-C (or send SIGTERM), then stops everything it started.`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -32,7 +33,10 @@ async function main(): Promise<number> {
     console.log(`anchor     ${s.trustAnchor.ds}`);
     console.log(`CA         ${s.ca.rootFile}`);
     for (const d of s.domains) console.log(`${d.domain.padEnd(20)} ${d.address.padEnd(12)} ${d.expect.verdict.padEnd(20)} ${d.description}`);
+    for (const m of s.mail) for (const mx of m.mx) console.log(`${m.domain.padEnd(20)} ${mx.address.padEnd(12)} ${m.expect.verdict.padEnd(20)} ${m.description}`);
     console.log(`\ntry: kdig @${s.resolver.address} +dnssec _5222._tcp.xmpp.good.test TLSA`);
+    const mx = s.mail[0]?.mx[0];
+    if (mx) console.log(`     openssl s_client -starttls smtp -connect ${mx.address}:${mx.port} -servername ${mx.host} -sigalgs rsa_pss_rsae_sha256`);
     console.log(`     node bin/keywatch.js dns _5222._tcp.xmpp.bogus.test TLSA --resolver ${s.resolver.address} --trust-anchor ${s.dir}/trust-anchor.ds`);
     console.log(`state: ${s.dir}/state.json — Ctrl-C to stop`);
   }

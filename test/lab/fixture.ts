@@ -4,13 +4,15 @@
 // when the file ends.
 import { readFileSync } from 'node:fs';
 import { after, before } from 'node:test';
-import { domainOf, startLab, type Lab, type LabDomain, type LabState } from './lab.ts';
-import type { ScenarioName } from './scenarios.ts';
+import { domainOf, mailDomainOf, startLab, type Lab, type LabDomain, type LabMailDomain, type LabState } from './lab.ts';
+import type { MailScenarioName, ScenarioName } from './scenarios.ts';
 import { run } from './procs.ts';
 
 export interface LabHandle {
   state: LabState;
   domain(name: ScenarioName): LabDomain;
+  /** A mail scenario: its MX hosts (SMTP on port 25), their two keys, TLSA records and maildirs. */
+  mailDomain(name: MailScenarioName): LabMailDomain;
   /** After rewriting a zone file: nsd reloads, unbound forgets its cache. */
   reloadDns(): Promise<void>;
 }
@@ -34,7 +36,7 @@ export function useLab(): () => LabHandle {
         own = await startLab({ net: 100 + (process.pid % 150) });
         state = own.state;
       }
-      handle = { state, domain: (n) => domainOf(state, n), reloadDns: () => reloadDns(state) };
+      handle = { state, domain: (n) => domainOf(state, n), mailDomain: (n) => mailDomainOf(state, n), reloadDns: () => reloadDns(state) };
     },
     { timeout: 120_000 },
   );

@@ -1,8 +1,8 @@
-// Independent judges for lab tests: third-party tools (kdig, openssl) and a minimal XMPP
-// STARTTLS client on Node's own net/tls. None of this uses keywatch code, so a test that
+// Independent judges for lab tests: third-party tools (kdig, openssl) and minimal XMPP and SMTP
+// STARTTLS clients on Node's own net/tls. None of this uses keywatch code, so a test that
 // compares keywatch with a judge compares two independent implementations.
 import { X509Certificate, createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { run } from './procs.ts';
@@ -44,25 +44,43 @@ export interface OpensslResult {
   verifyText: string;
   /** The DANE line openssl printed, e.g. "DANE TLSA 3 1 1 ...a1b2 matched EE certificate at depth 0". */
   dane?: string;
+  /** The negotiated protocol version, e.g. `TLSv1.3`. */
+  tlsVersion?: string;
   raw: string;
 }
 
 /**
- * Connect with `openssl s_client` the way a client would: STARTTLS for XMPP c2s/s2s or direct
- * TLS, SNI and the XMPP `to` set to `domain`, PKIX against `caFile`, DANE with the given records.
+ * Connect with `openssl s_client` the way a client would: STARTTLS (XMPP c2s/s2s or SMTP) or
+ * direct TLS, SNI (and for XMPP the stream `to`) set to `domain`, PKIX against `caFile`, DANE
+ * with the given records.
  */
 export async function opensslConnect(o: {
   address: string;
   port: number;
+  /** SNI, and the XMPP stream's `to`; for SMTP the MX host name. */
   domain: string;
   tls: 'starttls' | 'direct';
+  /** What is spoken before STARTTLS (default xmpp). */
+  protocol?: 'xmpp' | 'smtp';
+  /** XMPP server-to-server instead of client-to-server. */
   server?: boolean;
   caFile: string;
+  /** TLSA rdata, e.g. `3 1 1 ab12…`: openssl then verifies with DANE (RFC 7671) too. */
   tlsa?: string[];
   tlsaDomain?: string;
+  /**
+   * Signature algorithms to offer, OpenSSL's names joined with `:`. A server holding several
+   * certificates presents the one these allow: `ecdsa_secp256r1_sha256` gets an ECDSA P-256
+   * one, `rsa_pss_rsae_sha256:rsa_pkcs1_sha256` an RSA one.
+   */
+  sigalgs?: string;
+  tlsVersion?: '1.2' | '1.3';
 }): Promise<OpensslResult> {
   const args = ['s_client', '-connect', `${o.address}:${o.port}`, '-servername', o.domain, '-CAfile', o.caFile, '-showcerts'];
-  if (o.tls === 'starttls') args.push('-starttls', o.server ? 'xmpp-server' : 'xmpp', '-xmpphost', o.domain);
+  if (o.tls === 'starttls' && o.protocol === 'smtp') args.push('-starttls', 'smtp');
+  else if (o.tls === 'starttls') args.push('-starttls', o.server ? 'xmpp-server' : 'xmpp', '-xmpphost', o.domain);
+  if (o.sigalgs) args.push('-sigalgs', o.sigalgs);
+  if (o.tlsVersion) args.push(o.tlsVersion === '1.2' ? '-tls1_2' : '-tls1_3');
   if (o.tlsa?.length) {
     args.push('-dane_tlsa_domain', o.tlsaDomain ?? o.domain);
     for (const r of o.tlsa) args.push('-dane_tlsa_rrdata', r);
@@ -72,11 +90,13 @@ export async function opensslConnect(o: {
   if (!pem) throw new Error(`openssl got no certificate from ${o.address}:${o.port}:\n${stdout}`);
   const verify = /Verify return code: (\d+) \(([^)]*)\)/.exec(stdout);
   const dane = /DANE TLSA [^\n]*matched[^\n]*/.exec(stdout)?.[0];
+  const version = /^New, (TLSv[\d.]+|SSLv3),/m.exec(stdout)?.[1];
   return {
     leaf: new X509Certificate(pem),
     verifyCode: Number(verify?.[1] ?? -1),
     verifyText: verify?.[2] ?? 'no verdict',
     ...(dane ? { dane } : {}),
+    ...(version ? { tlsVersion: version } : {}),
     raw: stdout,
   };
 }
@@ -197,4 +217,73 @@ export async function delv(
   if (/unsigned answer/.test(out)) return 'insecure';
   if (/resolution failed|validation failed|failed to validate/.test(out)) return 'bogus';
   throw new Error(`delv said something unexpected for ${name} ${type}:\n${out}`);
+}
+
+/** Read one SMTP reply, multi-line or not: lines up to the one with a space after the code. */
+async function smtpReply(sock: Socket): Promise<{ code: number; text: string }> {
+  const raw = await readUntil(sock, /(^|\r\n)\d{3} [^\r\n]*\r\n$/);
+  const lines = raw.trimEnd().split('\r\n');
+  return { code: Number(lines.at(-1)!.slice(0, 3)), text: lines.map((l) => l.slice(4)).join('\n') };
+}
+
+async function smtpCommand(sock: Socket, line: string, want: number): Promise<string> {
+  sock.write(`${line}\r\n`);
+  const r = await smtpReply(sock);
+  if (r.code !== want) throw new Error(`SMTP ${line.split(' ')[0]}: want ${want}, got ${r.code} ${r.text}`);
+  return r.text;
+}
+
+export interface SmtpDelivery {
+  greeting: string;
+  /** EHLO keywords before and after STARTTLS (e.g. `STARTTLS`, `SIZE 10485760`, `8BITMIME`). */
+  ehloPlain: string[];
+  ehloTls: string[];
+  leaf: X509Certificate;
+  protocol: string | null;
+  /** The server's reply to the end of DATA, e.g. `OK: message queued`. */
+  queued: string;
+}
+
+/**
+ * The smallest honest SMTP client: greeting, EHLO, STARTTLS (PKIX-verified against `caFile`
+ * for `host`), EHLO again, one message, QUIT. It assumes a server that answers each command
+ * before the next is sent (no pipelining), which is all the lab's MX hosts need.
+ */
+export async function smtpSend(o: {
+  address: string;
+  port: number;
+  /** The MX host name: SNI and the name the certificate must carry. */
+  host: string;
+  caFile: string;
+  from: string;
+  to: string[];
+  /** The message, headers and body, CRLF line ends; lines starting with a dot are escaped here. */
+  message: string;
+  sigalgs?: string;
+}): Promise<SmtpDelivery> {
+  const tcp = tcpConnect({ host: o.address, port: o.port });
+  let tls: TLSSocket | undefined;
+  try {
+    await new Promise<void>((res, rej) => tcp.once('connect', res).once('error', rej));
+    const greeting = await smtpReply(tcp);
+    if (greeting.code !== 220) throw new Error(`SMTP greeting: ${greeting.code} ${greeting.text}`);
+    const keywords = (text: string) => text.split('\n').slice(1);
+    const ehloPlain = keywords(await smtpCommand(tcp, 'EHLO judge.keywatch.test', 250));
+    await smtpCommand(tcp, 'STARTTLS', 220);
+    tls = tlsConnect({ socket: tcp, servername: o.host, ca: readFileSync(o.caFile), ...(o.sigalgs ? { sigalgs: o.sigalgs } : {}) });
+    await new Promise<void>((res, rej) => tls!.once('secureConnect', res).once('error', rej));
+    const leaf = tls.getPeerX509Certificate();
+    if (!leaf) throw new Error('no peer certificate');
+    const ehloTls = keywords(await smtpCommand(tls, 'EHLO judge.keywatch.test', 250));
+    await smtpCommand(tls, `MAIL FROM:<${o.from}>`, 250);
+    for (const r of o.to) await smtpCommand(tls, `RCPT TO:<${r}>`, 250);
+    await smtpCommand(tls, 'DATA', 354);
+    const body = o.message.replace(/\r?\n/g, '\r\n').replace(/^\./gm, '..');
+    const queued = await smtpCommand(tls, `${body}${body.endsWith('\r\n') ? '' : '\r\n'}.`, 250);
+    await smtpCommand(tls, 'QUIT', 221);
+    return { greeting: greeting.text, ehloPlain, ehloTls, leaf, protocol: tls.getProtocol(), queued };
+  } finally {
+    tls?.destroy();
+    tcp.destroy();
+  }
 }

@@ -1,5 +1,6 @@
 // The lab: a private DNSSEC tree (nsd + unbound, our own root), a test CA, Prosody and
-// ejabberd serving the scenario domains, and interception proxies where a scenario wants them.
+// ejabberd serving the scenario domains, interception proxies where a scenario wants them, and
+// SMTP servers (in this process) for the mail scenarios' MX hosts.
 // Everything listens on 127.N.0.0/16 (N = `net`, 53 by default), so two labs with different
 // `net` values can run side by side.
 //
@@ -9,11 +10,12 @@
 //   127.N.1.i     the public address of scenario i's XMPP host (xmpp.<scenario>.test)
 //   127.N.2.1     Prosody's backend address (what the interceptors relay to)
 //   127.N.3.1     ejabberd's backend address
+//   127.N.4.i     mail scenario i's MX host (mx.<scenario>.test), SMTP with STARTTLS on port 25
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestCa, type IssuedCert } from './ca.ts';
+import { createTestCa, generateKey, type IssuedCert } from './ca.ts';
 import { startDnsServers, type DnsServers } from './dns-servers.ts';
 import { startProxy, type Proxy, type ProxyMode } from './mitm.ts';
 import { reapStale, stopDaemon } from './procs.ts';
@@ -26,7 +28,20 @@ function processAlive(pid: number): boolean {
     return false;
   }
 }
-import { DNS_ZONES, SCENARIOS, type DnssecState, type DnsZoneSpec, type ScenarioName, type ScenarioSpec, type Verdict } from './scenarios.ts';
+import {
+  DNS_ZONES,
+  MAIL_SCENARIOS,
+  SCENARIOS,
+  type DnssecState,
+  type DnsZoneSpec,
+  type MailKey,
+  type MailScenarioName,
+  type MailScenarioSpec,
+  type ScenarioName,
+  type ScenarioSpec,
+  type Verdict,
+} from './scenarios.ts';
+import { SMTP_PORT, startSmtpServer, type SmtpServer } from './smtp-servers.ts';
 import { startEjabberd, startProsody, XMPP_PORTS, type XmppServer } from './xmpp-servers.ts';
 import { buildTree, type BuiltZone, type ZoneSpec } from './zones.ts';
 
@@ -70,6 +85,30 @@ export interface LabDomain {
   expect: { srv: DnssecState; tlsa: DnssecState | 'absent'; verdict: Verdict; why: string };
 }
 
+/** One MX host of a mail scenario: a real SMTP server with STARTTLS and two certificates. */
+export interface LabMailHost {
+  host: string;
+  address: string;
+  port: number;
+  /** Owner of the host's TLSA records, `_25._tcp.<host>` (RFC 7672 §2.2: at the MX host name). */
+  tlsaName: string;
+  /** The host serves both at once; a client gets one or the other from its signature algorithms. */
+  keys: Record<MailKey, CertInfo>;
+  /** The TLSA RRset as published, rdata only, e.g. `3 1 1 ab12…`. */
+  tlsa: string[];
+  /** Where the server writes each message it accepts, one `<timestamp>-<n>.eml` file each. */
+  maildir: string;
+}
+
+export interface LabMailDomain {
+  scenario: MailScenarioName;
+  description: string;
+  domain: string;
+  mx: LabMailHost[];
+  zone: { name: string; kskTag?: number; zskTag?: number; ds: string[] };
+  expect: MailScenarioSpec['expect'];
+}
+
 export interface CertInfo {
   certFile: string;
   keyFile: string;
@@ -89,6 +128,8 @@ export interface LabState {
   trustAnchor: { dnskey: string; ds: string };
   ca: { rootFile: string; intermediateFile: string; rootSpkiSha256: string; intermediateSpkiSha256: string };
   domains: LabDomain[];
+  /** Mail scenarios: signed domains whose MX hosts run SMTP servers (see MAIL_SCENARIOS). */
+  mail: LabMailDomain[];
   /** DNS-only zones for validator tests (one per signing algorithm, and answer shapes). */
   dnsZones: Array<DnsZoneSpec & { zone: string; kskTag: number }>;
   files: { nsdConf: string; unboundConf: string };
@@ -99,6 +140,7 @@ export interface LabState {
 export interface Lab {
   state: LabState;
   domain(name: ScenarioName): LabDomain;
+  mailDomain(name: MailScenarioName): LabMailDomain;
   /** After a test rewrote a zone file: make nsd reload and unbound forget its cache. */
   reloadDns(): Promise<void>;
   stop(): Promise<void>;
@@ -138,6 +180,20 @@ interface Planned {
   password: string;
 }
 
+interface PlannedMail {
+  spec: MailScenarioSpec;
+  domain: string;
+  host: string;
+  address: string;
+  keys: Record<MailKey, IssuedCert>;
+  maildir: string;
+}
+
+/** The TLSA RRset of a mail scenario's MX host, as rdata text. */
+function mailTlsa(m: PlannedMail, intermediateSpki: string): string[] {
+  return [...m.spec.tlsa.ee.map((k) => `3 1 1 ${m.keys[k].spkiSha256}`), ...(m.spec.tlsa.ta ? [`2 1 1 ${intermediateSpki}`] : [])];
+}
+
 const SERVICES: Array<{ service: XmppService; port: number; tls: 'starttls' | 'direct'; c2s: boolean }> = [
   { service: 'xmpp-client', port: XMPP_PORTS.c2s, tls: 'starttls', c2s: true },
   { service: 'xmpps-client', port: XMPP_PORTS.c2sDirectTls, tls: 'direct', c2s: true },
@@ -160,7 +216,7 @@ function tlsaRecords(p: Planned, intermediateSpki: string): string[] {
   });
 }
 
-function zoneSpecs(planned: Planned[], net: number, intermediateSpki: string): ZoneSpec[] {
+function zoneSpecs(planned: Planned[], mail: PlannedMail[], net: number, intermediateSpki: string): ZoneSpec[] {
   const ns = addr(net, 0, 1);
   const none = { kind: 'none' } as const;
   const records = new Map<string, string[]>();
@@ -172,6 +228,16 @@ function zoneSpecs(planned: Planned[], net: number, intermediateSpki: string): Z
     add(p.domain, `${p.domain}. 86400 IN NS ns.test.`);
     for (const s of SERVICES) add(p.domain, `_${s.service}._tcp.${p.domain}. 300 IN SRV 0 5 ${s.port} ${p.host}.`);
     add(p.hostZone, `${p.host}. 300 IN A ${p.address}`, ...tlsaRecords(p, intermediateSpki));
+  }
+  for (const m of mail) {
+    add('test', `${m.domain}. 86400 IN NS ns.test.`);
+    add(
+      m.domain,
+      `${m.domain}. 86400 IN NS ns.test.`,
+      `${m.domain}. 300 IN MX 10 ${m.host}.`,
+      `${m.host}. 300 IN A ${m.address}`,
+      ...mailTlsa(m, intermediateSpki).map((r) => `_${SMTP_PORT}._tcp.${m.host}. 300 IN TLSA ${r}`),
+    );
   }
   for (const z of DNS_ZONES) {
     const zone = `${z.label}.test`;
@@ -212,6 +278,10 @@ function zoneSpecs(planned: Planned[], net: number, intermediateSpki: string): Z
       breakage:
         z.breakage === 'corrupt-tlsa-rrsig' ? { kind: 'corrupt-rrsig', type: 'TLSA' } : z.breakage === 'expired' ? { kind: 'expired' } : none,
     });
+  }
+  // Signed and delegated with a DS like any healthy domain: the mail scenarios are about keys.
+  for (const m of mail) {
+    specs.push({ name: m.domain, records: records.get(m.domain)!, signed: true, dsInParent: true, nsec3: m.spec.zone.nsec3, breakage: none });
   }
   return specs;
 }
@@ -259,41 +329,60 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   };
 
   try {
+    // The MX hosts' RSA keys take longest of all the keys: make them while the CA is built.
+    mkdirSync(join(dir, 'keys'));
+    const rsaKeys = Promise.all(MAIL_SCENARIOS.map((spec) => generateKey(join(dir, 'keys', `${spec.name}-rsa.key`), 'rsa-2048')));
+    rsaKeys.catch(() => undefined); // awaited below; a CA failure must not leave it unhandled
     const ca = await timed(timings, 'certificates', log, () => createTestCa(join(dir, 'ca')));
     const unsignedDomain = 'unsigned.test';
-    const planned: Planned[] = await timed(timings, 'leaf certificates', log, () =>
-      Promise.all(
-        SCENARIOS.map(async (spec, i) => {
-          const domain = `${spec.name}.test`;
-          const host = spec.targetInUnsignedZone ? `xmpp-${spec.name}.${unsignedDomain}` : `xmpp.${domain}`;
-          const leaf = (suffix: string) =>
-            ca.issue(`${spec.name}${suffix}`, {
-              dnsNames: [domain, host],
-              srvNames: [`_xmpp-client.${domain}`, `_xmpp-server.${domain}`],
-              xmppAddrs: [domain],
-            });
-          const [real, interceptor, retired] = await Promise.all([
-            leaf(''),
-            spec.mitm !== 'none' ? leaf('-interceptor') : undefined,
-            spec.tlsa === 'old-ee' ? leaf('-retired') : undefined,
-          ]);
-          return {
-            spec,
-            domain,
-            host,
-            address: addr(net, 1, i + 1),
-            hostZone: spec.targetInUnsignedZone ? unsignedDomain : domain,
-            real,
-            interceptor,
-            retired,
-            password: randomBytes(12).toString('base64url'),
-          };
-        }),
-      ),
+    const [planned, mailPlanned] = await timed(timings, 'leaf certificates', log, () =>
+      Promise.all([
+        Promise.all(
+          SCENARIOS.map(async (spec, i): Promise<Planned> => {
+            const domain = `${spec.name}.test`;
+            const host = spec.targetInUnsignedZone ? `xmpp-${spec.name}.${unsignedDomain}` : `xmpp.${domain}`;
+            const leaf = (suffix: string) =>
+              ca.issue(`${spec.name}${suffix}`, {
+                dnsNames: [domain, host],
+                srvNames: [`_xmpp-client.${domain}`, `_xmpp-server.${domain}`],
+                xmppAddrs: [domain],
+              });
+            const [real, interceptor, retired] = await Promise.all([
+              leaf(''),
+              spec.mitm !== 'none' ? leaf('-interceptor') : undefined,
+              spec.tlsa === 'old-ee' ? leaf('-retired') : undefined,
+            ]);
+            return {
+              spec,
+              domain,
+              host,
+              address: addr(net, 1, i + 1),
+              hostZone: spec.targetInUnsignedZone ? unsignedDomain : domain,
+              real,
+              interceptor,
+              retired,
+              password: randomBytes(12).toString('base64url'),
+            };
+          }),
+        ),
+        Promise.all(
+          MAIL_SCENARIOS.map(async (spec, i): Promise<PlannedMail> => {
+            const domain = `${spec.name}.test`;
+            const host = `mx.${domain}`;
+            // Same names in both, so only the key type tells the certificates apart.
+            const names = { dnsNames: [host, domain] };
+            const [rsa, ec] = await Promise.all([
+              rsaKeys.then((files) => ca.issue(`${spec.name}-rsa`, { keyType: 'rsa-2048', keyFile: files[i], ...names })),
+              ca.issue(`${spec.name}-ec`, { keyType: 'ec-p256', ...names }),
+            ]);
+            return { spec, domain, host, address: addr(net, 4, i + 1), keys: { rsa, ec }, maildir: join(dir, 'mail', host) };
+          }),
+        ),
+      ]),
     );
 
     const zones = await timed(timings, 'zones signed', log, () =>
-      buildTree(join(dir, 'zones'), zoneSpecs(planned, net, ca.intermediateSpkiSha256), Math.floor(Date.now() / 1000)),
+      buildTree(join(dir, 'zones'), zoneSpecs(planned, mailPlanned, net, ca.intermediateSpkiSha256), Math.floor(Date.now() / 1000)),
     );
     const root = zones.get('')!;
     const rootKsk = root.ksk!;
@@ -322,14 +411,33 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         users: mine.map((p) => ({ user: 'canary', domain: p.domain, password: p.password })),
       };
     };
-    const servers: XmppServer[] = await timed(timings, 'prosody + ejabberd', log, () =>
-      Promise.all([
-        startProsody(serverFor('prosody')).then((s) => (stoppers.push(() => s.stop()), s)),
-        startEjabberd({ ...serverFor('ejabberd'), distPort: 41000 + net, nodeName: `keywatchlab${net}` }).then(
-          (s) => (stoppers.push(() => s.stop()), s),
+    const pem = (f: string) => readFileSync(f, 'utf8');
+    // The SMTP servers start in this process within milliseconds, alongside the XMPP daemons.
+    // (Booting those daemons while the zones are signed was tried: on two cores it slows them
+    // by more than it saves.)
+    const [servers, smtpServers]: [XmppServer[], SmtpServer[]] = await Promise.all([
+      timed(timings, 'prosody + ejabberd', log, () =>
+        Promise.all([
+          startProsody(serverFor('prosody')).then((s) => (stoppers.push(() => s.stop()), s)),
+          startEjabberd({ ...serverFor('ejabberd'), distPort: 41000 + net, nodeName: `keywatchlab${net}` }).then(
+            (s) => (stoppers.push(() => s.stop()), s),
+          ),
+        ]),
+      ),
+      timed(timings, 'smtp', log, () =>
+        Promise.all(
+          mailPlanned.map((m) =>
+            startSmtpServer({
+              host: m.host,
+              address: m.address,
+              rsa: { chain: pem(m.keys.rsa.chainFile), key: pem(m.keys.rsa.keyFile) },
+              ec: { chain: pem(m.keys.ec.chainFile), key: pem(m.keys.ec.keyFile) },
+              maildir: m.maildir,
+            }).then((s) => (stoppers.push(() => s.stop()), s)),
+          ),
         ),
-      ]),
-    );
+      ),
+    ]);
 
     const proxies: Proxy[] = await timed(timings, 'interceptors', log, () =>
       Promise.all(
@@ -366,16 +474,18 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         intermediateSpkiSha256: ca.intermediateSpkiSha256,
       },
       domains,
+      mail: mailPlanned.map((m) => describeMail(m, zones, ca.intermediateSpkiSha256)),
       dnsZones: DNS_ZONES.map((z) => ({ ...z, zone: `${z.label}.test.`, kskTag: zones.get(`${z.label}.test`)?.ksk?.keyTag ?? 0 })),
       files: { nsdConf: dns.nsdConf, unboundConf: dns.unboundConf },
       timings,
     };
     writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
     writeFileSync(join(dir, 'trust-anchor.ds'), `${state.trustAnchor.ds}\n`);
-    log(`lab: up in ${timings.total} ms (${servers.length} XMPP servers, ${proxies.length} proxies, ${zones.size} zones)`);
+    log(`lab: up in ${timings.total} ms (${servers.length} XMPP servers, ${smtpServers.length} SMTP servers, ${proxies.length} proxies, ${zones.size} zones)`);
     return {
       state,
       domain: (name) => domainOf(state, name),
+      mailDomain: (name) => mailDomainOf(state, name),
       reloadDns: async () => {
         await dns.reloadZones();
         await dns.flushResolver();
@@ -392,6 +502,40 @@ export function domainOf(state: LabState, name: ScenarioName): LabDomain {
   const d = state.domains.find((x) => x.scenario === name);
   if (!d) throw new Error(`the lab has no scenario ${name}`);
   return d;
+}
+
+export function mailDomainOf(state: LabState, name: MailScenarioName): LabMailDomain {
+  // state.json written by an older lab has no `mail`: say so rather than fail on undefined.
+  const d = (state.mail ?? []).find((x) => x.scenario === name);
+  if (!d) throw new Error(`the lab has no mail scenario ${name}`);
+  return d;
+}
+
+function describeMail(m: PlannedMail, zones: Map<string, BuiltZone>, intermediateSpki: string): LabMailDomain {
+  const z = zones.get(m.domain)!;
+  return {
+    scenario: m.spec.name,
+    description: m.spec.description,
+    domain: m.domain,
+    mx: [
+      {
+        host: m.host,
+        address: m.address,
+        port: SMTP_PORT,
+        tlsaName: `_${SMTP_PORT}._tcp.${m.host}`,
+        keys: { rsa: certInfo(m.keys.rsa), ec: certInfo(m.keys.ec) },
+        tlsa: mailTlsa(m, intermediateSpki),
+        maildir: m.maildir,
+      },
+    ],
+    zone: {
+      name: m.domain,
+      ...(z.ksk ? { kskTag: z.ksk.keyTag } : {}),
+      ...(z.zsk ? { zskTag: z.zsk.keyTag } : {}),
+      ds: z.ds,
+    },
+    expect: m.spec.expect,
+  };
 }
 
 function describe(p: Planned, zones: Map<string, BuiltZone>, intermediateSpki: string): LabDomain {

@@ -177,6 +177,73 @@ export function scenario(name: ScenarioName): ScenarioSpec {
 }
 
 /**
+ * Mail scenarios: a domain whose MX host runs a real SMTP server (test/lab/smtp-servers.ts) on
+ * port 25 with STARTTLS, serving an RSA and an ECDSA certificate at once. They live apart from
+ * the XMPP scenarios because what a checker must judge differs: an MX host shows each client
+ * only one of its keys, chosen from the client's signature algorithms, so a probe that sees
+ * one key has not seen them all.
+ */
+export type MailScenarioName = 'mail' | 'mail-partial';
+
+/** The two certificates every lab MX host serves. */
+export type MailKey = 'rsa' | 'ec';
+
+/**
+ *  - ok:              DNSSEC secure, and every key the host may present has a TLSA record;
+ *  - key-unpublished: DNSSEC secure, but a key the host serves has none: DANE clients that
+ *                     negotiate that key fail (RFC 7671 §5: the TLSA set must match every
+ *                     certificate chain a server may present), while probes that get the
+ *                     other key see nothing wrong.
+ */
+export type MailVerdict = 'ok' | 'key-unpublished';
+
+export interface MailScenarioSpec {
+  name: MailScenarioName;
+  description: string;
+  /** Always signed and delegated with a DS; only the denial flavour varies. */
+  zone: { nsec3: boolean };
+  /** TLSA records at `_25._tcp.<mx host>`: DANE-EE `3 1 1` of these keys, and `2 1 1` of the issuing CA when `ta`. */
+  tlsa: { ee: MailKey[]; ta: boolean };
+  expect: {
+    mx: DnssecState;
+    tlsa: DnssecState;
+    verdict: MailVerdict;
+    /** Keys the host serves that no TLSA record names (none when the issuing CA's record covers them). */
+    unpublished: MailKey[];
+    why: string;
+  };
+}
+
+export const MAIL_SCENARIOS: readonly MailScenarioSpec[] = [
+  {
+    name: 'mail',
+    description: 'DNSSEC-signed MX; the host serves RSA and ECDSA certificates, TLSA 3 1 1 for both keys and 2 1 1 for the issuing CA',
+    zone: { nsec3: true },
+    tlsa: { ee: ['rsa', 'ec'], ta: true },
+    expect: { mx: 'secure', tlsa: 'secure', verdict: 'ok', unpublished: [], why: 'every key the host serves is published' },
+  },
+  {
+    name: 'mail-partial',
+    description: 'DNSSEC-signed MX; the host serves RSA and ECDSA certificates, but TLSA 3 1 1 names only the ECDSA key',
+    zone: { nsec3: true },
+    tlsa: { ee: ['ec'], ta: false },
+    expect: {
+      mx: 'secure',
+      tlsa: 'secure',
+      verdict: 'key-unpublished',
+      unpublished: ['rsa'],
+      why: 'the RSA key is served but not published: clients that negotiate RSA fail DANE (RFC 7671 §5)',
+    },
+  },
+];
+
+export function mailScenario(name: MailScenarioName): MailScenarioSpec {
+  const s = MAIL_SCENARIOS.find((x) => x.name === name);
+  if (!s) throw new Error(`no lab mail scenario named ${name}`);
+  return s;
+}
+
+/**
  * DNS-only zones for the validator: one per signing algorithm, and one with the answer shapes
  * that need more than a plain signature check (wildcards, CNAME, DNAME, NODATA, NXDOMAIN).
  * Each query names the verdict a correct validator reaches; `unbound` is what Debian's unbound
