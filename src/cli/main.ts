@@ -4,6 +4,12 @@
 import { runCli } from './program.ts';
 import { EXIT } from './exit-codes.ts';
 
+// A reader that stops early (`keywatch check … | head`) closes the pipe: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 runCli(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

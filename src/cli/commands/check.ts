@@ -85,14 +85,9 @@ export function checkCommand(setExit: (code: ExitCode) => void): Command {
   return new Command('check')
     .summary("probe every endpoint of a domain and judge its keys against DANE")
     .description(
-      `Find every endpoint a client or peer server would use for DOMAIN (each address of each SRV or MX
-target), connect to each as they would (STARTTLS or direct TLS), and judge what is presented:
-keys against the DNSSEC-validated TLSA records (RFC 6698, 7671, 7672, 7673), keys and TLS
-parameters against the other endpoints of the same host (an interceptor on some paths shows up
-as a difference), certificate dates, names and chain, STARTTLS, and DNSSEC on the way.
+      `Find every endpoint a client or peer server would use for DOMAIN (each address of each SRV or MX target), connect to each as they would (STARTTLS or direct TLS), and judge what is presented: keys against the DNSSEC-validated TLSA records (RFC 6698, 7671, 7672, 7673), keys and TLS parameters against the other endpoints of the same host (an interceptor on some paths shows up as a difference), certificate dates, names and chain, STARTTLS, and DNSSEC on the way.
 
-Each finding has a stable code (docs/FINDINGS.md), a severity and, where keywatch can compute
-it, the exact records or settings that fix it.`,
+Each finding has a stable code (docs/FINDINGS.md), a severity and, where keywatch can compute it, the exact records or settings that fix it.`,
     )
     .argument('<domain>', 'the domain users have in their addresses, e.g. example.org')
     .option('-s, --service <service>', `what to check: ${SERVICES.join(', ')}, or tls:HOST:PORT`, 'xmpp')

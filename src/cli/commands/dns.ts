@@ -15,13 +15,9 @@ export function dnsCommand(setExit: (code: ExitCode) => void): Command {
   return new Command('dns')
     .summary('look up a name and validate its DNSSEC chain from the root')
     .description(
-      `Look up NAME (record TYPE, default A) through a recursive resolver, then validate the answer
-here, from the trust anchor down — never trusting the resolver's AD bit — and explain each link:
-the DS at each parent, the keys it vouches for, every signature and its validity window.
+      `Look up NAME (record TYPE, default A) through a recursive resolver, then validate the answer here, from the trust anchor down — never trusting the resolver's AD bit — and explain each link: the DS at each parent, the keys it vouches for, every signature and its validity window.
 
-The verdict is one of: secure (every link holds), insecure (a parent proves the delegation is
-unsigned, so there is nothing to check below it), bogus (a link fails; the reason names the zone,
-key tag and RFC rule), indeterminate (the records could not be had).`,
+The verdict is one of: secure (every link holds), insecure (a parent proves the delegation is unsigned, so there is nothing to check below it), bogus (a link fails; the reason names the zone, key tag and RFC rule), indeterminate (the records could not be had).`,
     )
     .argument('<name>', 'domain name, e.g. _5222._tcp.xmpp.example.org')
     .argument('[type]', 'record type (A, AAAA, TLSA, SRV, MX, CAA, DS, DNSKEY, ... or TYPE123)', 'A')

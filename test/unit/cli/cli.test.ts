@@ -28,6 +28,14 @@ describe('keywatch CLI', () => {
     }
   });
 
+  it('a reader that closes the pipe early is not an error (keywatch … | head)', () => {
+    // `head -c 0` exits at once, so every write of keywatch meets a closed pipe.
+    const r = spawnSync('bash', ['-c', `set -o pipefail; ${process.execPath} --import tsx src/cli/main.ts check --help | head -c 0`], { encoding: 'utf8' });
+    assert.equal(r.stdout, '');
+    assert.doesNotMatch(r.stderr, /EPIPE|Unhandled/);
+    assert.equal(r.status, 0, r.stderr);
+  });
+
   it('--version prints the package version', () => {
     const r = cli('--version');
     assert.equal(r.status, 0);
