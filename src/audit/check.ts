@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { classifyAddress } from './address-policy.ts';
 import { mapBounded } from './bounded-map.ts';
-import { discover, type DiscoverOptions, type Endpoint, type ServiceKind } from './discover.ts';
+import { discover, tlsaOwnerOf, type DiscoverOptions, type Endpoint, type ServiceKind } from './discover.ts';
 import { bySeverity, endpointLabel, mergeFindings, type Finding } from './finding.ts';
 import { judgeCertificate } from './judge-certificate.ts';
 import { judgeDnssec } from './judge-dnssec.ts';
@@ -69,10 +69,7 @@ function serviceDomainOf(e: Endpoint, domain: string): string {
   return e.protocol.startsWith('xmpp') ? domain : e.host;
 }
 
-/** Where TLSA would live for an endpoint, whether or not DANE applies (to report ignored records). */
-function tlsaOwner(e: Endpoint): string {
-  return e.dane.applies ? e.dane.tlsaName : `_${e.port}._tcp.${e.host}`;
-}
+const tlsaOwner = tlsaOwnerOf;
 
 function tlsaState(lookup: TlsaLookup | undefined, e: Endpoint, verdict: DaneVerdict | undefined): TlsaState {
   if (!e.dane.applies) return { kind: 'not-applicable', reason: e.dane.reason };

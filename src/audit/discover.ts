@@ -225,6 +225,11 @@ function records(r: ValidationResult, type: 'A' | 'AAAA'): string[] {
 }
 
 
+/** Where an endpoint's TLSA records live, or would live if DANE applied (to report ignored records). */
+export function tlsaOwnerOf(e: Pick<Endpoint, 'dane' | 'port' | 'host'>): string {
+  return e.dane.applies ? e.dane.tlsaName : `_${e.port}._tcp.${e.host}`;
+}
+
 /** RFC 7673 §3 (SRV) and RFC 7672 §2.2 (MX): DANE applies only along an all-secure path. */
 function daneApplicability(t: Target, addressSecurity: Security): Endpoint['dane'] {
   if (t.serviceSecurity !== 'secure') {

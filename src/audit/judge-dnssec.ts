@@ -2,7 +2,7 @@
 // SRV/MX, targets without addresses), unsigned zones (DANE cannot protect anything in them),
 // SRV/MX targets in an unsigned zone (RFC 7673 §3.2, RFC 7672 §2.2.2: their TLSA is ignored),
 // TLSA published where no client will use it, and TLSA lookups that failed. Pure.
-import type { Discovery, Endpoint } from './discover.ts';
+import { tlsaOwnerOf, type Discovery, type Endpoint } from './discover.ts';
 import type { Finding } from './finding.ts';
 import type { TlsaLookup } from './tlsa-lookup.ts';
 
@@ -56,7 +56,7 @@ export function judgeDnssec(discovery: Discovery, endpoints: ReadonlyArray<Endpo
   }
 
   // TLSA per owner name; records that no client may use are reported once per host.
-  const ownerOf = (x: Endpoint) => (x.dane.applies ? x.dane.tlsaName : `_${x.port}._tcp.${x.host}`);
+  const ownerOf = tlsaOwnerOf;
   const ignored = new Map<string, { owners: string[]; users: string[]; reason: string; records: string[] }>();
   const seen = new Set<string>();
   for (const e of endpoints) {
