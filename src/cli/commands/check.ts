@@ -1,70 +1,27 @@
 // `keywatch check DOMAIN`: probe every endpoint of a domain's service and judge what it presents
 // against DANE, DNSSEC and the other endpoints. Text report by default, the Report as JSON with
 // --json; the exit code is the Nagios status.
-import { Command, Option } from 'commander';
-import { isIP } from 'node:net';
+import { Command } from 'commander';
 import { CheckConfigError, DEFAULT_CONCURRENCY, runCheck, type CheckProgress } from '../../audit/check.ts';
-import type { ServiceKind } from '../../audit/discover.ts';
 import { renderReport } from '../../audit/render-report.ts';
-import { parseName } from '../../dns/name.ts';
-import { makeValidator } from '../../dns/resolver.ts';
 import { DEFAULT_TIMEOUT_MS } from '../../probe/probe.ts';
 import { UsageError } from '../errors.ts';
+import { addDnsOptions, domainArg, parseService, parseSocks, positiveInt, SERVICES, useColor, validatorFrom, type DnsCliOptions } from '../options.ts';
 import type { ExitCode } from '../exit-codes.ts';
 
-const SERVICES: ServiceKind[] = ['xmpp', 'smtp', 'imap', 'pop3', 'https'];
-
-interface CheckCliOptions {
+interface CheckCliOptions extends DnsCliOptions {
   service: string;
-  resolver?: string[];
-  trustAnchor?: string;
   caFile?: string;
   socks?: string;
   allowPrivate?: boolean;
   concurrency: string;
   timeout: string;
-  dnsTimeout: string;
   checkerDomain?: string;
   quick?: boolean;
   json?: boolean;
   verbose?: boolean;
   color: boolean;
   progress: boolean;
-}
-
-function positiveInt(text: string, what: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${what} must be a positive integer, got "${text}"`);
-  return n;
-}
-
-function domainArg(text: string, what: string): string {
-  try {
-    parseName(text);
-  } catch (e) {
-    throw new UsageError(`${what} "${text}" is not a domain name: ${(e as Error).message}`);
-  }
-  if (isIP(text)) throw new UsageError(`${what} must be a domain name, not an address ("${text}"); for an address use --service tls:${text}:PORT`);
-  return text.replace(/\.$/, '');
-}
-
-export function parseService(text: string): { service: ServiceKind; tlsTarget?: { host: string; port: number } } {
-  if ((SERVICES as string[]).includes(text)) return { service: text as ServiceKind };
-  const m = /^tls:(.+):(\d{1,5})$/.exec(text);
-  if (m) {
-    const port = Number(m[2]);
-    if (port < 1 || port > 65535) throw new UsageError(`--service ${text}: port must be 1-65535`);
-    return { service: 'tls', tlsTarget: { host: domainArg(m[1]!, '--service tls: HOST'), port } };
-  }
-  throw new UsageError(`unknown --service "${text}": use one of ${SERVICES.join(', ')}, or tls:HOST:PORT`);
-}
-
-export function parseSocks(text: string): { host: string; port: number } {
-  const m = /^(?:socks5h?:\/\/)?(\[[0-9a-fA-F:.]+\]|[^:/]+):(\d{1,5})\/?$/.exec(text);
-  if (!m) throw new UsageError(`--socks "${text}" is not a SOCKS5 address; use socks5://HOST:PORT, e.g. socks5://127.0.0.1:9050 for Tor`);
-  const port = Number(m[2]);
-  if (port < 1 || port > 65535) throw new UsageError(`--socks ${text}: port must be 1-65535`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
 /** One status line on stderr, rewritten in place; only when stderr is a terminal. */
@@ -82,7 +39,7 @@ function progressPrinter(enabled: boolean): { on: (p: CheckProgress) => void; cl
 }
 
 export function checkCommand(setExit: (code: ExitCode) => void): Command {
-  return new Command('check')
+  const cmd = new Command('check')
     .summary("probe every endpoint of a domain and judge its keys against DANE")
     .description(
       `Find every endpoint a client or peer server would use for DOMAIN (each address of each SRV or MX target), connect to each as they would (STARTTLS or direct TLS), and judge what is presented: keys against the DNSSEC-validated TLSA records (RFC 6698, 7671, 7672, 7673), keys and TLS parameters against the other endpoints of the same host (an interceptor on some paths shows up as a difference), certificate dates, names and chain, STARTTLS, and DNSSEC on the way.
@@ -90,17 +47,13 @@ export function checkCommand(setExit: (code: ExitCode) => void): Command {
 Each finding has a stable code (docs/FINDINGS.md), a severity and, where keywatch can compute it, the exact records or settings that fix it.`,
     )
     .argument('<domain>', 'the domain users have in their addresses, e.g. example.org')
-    .option('-s, --service <service>', `what to check: ${SERVICES.join(', ')}, or tls:HOST:PORT`, 'xmpp')
-    .addOption(
-      new Option('-r, --resolver <address[:port]>', 'recursive resolver to ask, repeatable; default: /etc/resolv.conf').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]),
-    )
-    .option('-a, --trust-anchor <file-or-text>', 'DNSSEC trust anchor, DS or DNSKEY lines (default: the IANA root KSKs)')
+    .option('-s, --service <service>', `what to check: ${SERVICES.join(', ')}, or tls:HOST:PORT`, 'xmpp');
+  return addDnsOptions(cmd)
     .option('--ca-file <pem>', 'trust anchors for PKIX validation (default: the system store)')
     .option('--socks <url>', 'probe through a SOCKS5 proxy, e.g. socks5://127.0.0.1:9050 for Tor; every connection gets fresh credentials, hence its own circuit')
     .option('--allow-private', 'also probe loopback, private and reserved addresses (refused by default)')
     .option('--concurrency <n>', 'endpoints probed at once', String(DEFAULT_CONCURRENCY))
     .option('--timeout <ms>', 'time limit for each probe', String(DEFAULT_TIMEOUT_MS))
-    .option('--dns-timeout <ms>', 'time limit for each DNS query', '3000')
     .option('--checker-domain <domain>', 'our own domain: the s2s stream "from" and the SMTP EHLO name')
     .option('--quick', 'skip the extra handshakes (anonymous suites, one per key type)')
     .option('--json', 'print the full Report as JSON (schema: docs/REPORT.md)')
@@ -124,10 +77,9 @@ Exit codes: 0 ok, 1 warning, 2 critical or error (likely attack, or users expose
       const { service, tlsTarget } = parseService(opts.service);
       const concurrency = positiveInt(opts.concurrency, '--concurrency');
       const timeoutMs = positiveInt(opts.timeout, '--timeout');
-      const dnsTimeoutMs = positiveInt(opts.dnsTimeout, '--dns-timeout');
       const socks = opts.socks ? parseSocks(opts.socks) : undefined;
       const checkerDomain = opts.checkerDomain ? domainArg(opts.checkerDomain, '--checker-domain') : undefined;
-      const { validator } = makeValidator({ resolvers: opts.resolver ?? [], ...(opts.trustAnchor ? { trustAnchor: opts.trustAnchor } : {}), timeoutMs: dnsTimeoutMs });
+      const validator = validatorFrom(opts);
       const progress = progressPrinter(opts.progress && process.stderr.isTTY === true);
       let report;
       try {
@@ -151,7 +103,7 @@ Exit codes: 0 ok, 1 warning, 2 critical or error (likely attack, or users expose
       } finally {
         progress.clear();
       }
-      const color = opts.color && process.stdout.isTTY === true && !process.env.NO_COLOR;
+      const color = useColor(opts);
       process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report, { color, verbose: opts.verbose === true })}\n`);
       setExit(report.exitCode);
     });
