@@ -9,8 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The lab (test/lab): authoritative + validating DNS, DNSSEC signing, DNS query tools, the two
-# XMPP servers, openssl for the test CA and as an independent TLS client.
-APT_PACKAGES=(nsd unbound ldnsutils knot-dnsutils bind9-dnsutils prosody ejabberd openssl procps)
+# XMPP servers, openssl for the test CA and as an independent TLS client; hash-slinger (tlsa) and
+# gnutls-bin (danetool), which with ldns-dane are the DANE tools keywatch's records are held to.
+APT_PACKAGES=(nsd unbound ldnsutils knot-dnsutils bind9-dnsutils prosody ejabberd openssl procps hash-slinger gnutls-bin)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

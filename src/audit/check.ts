@@ -16,7 +16,7 @@ import { judgeDirectTls, judgeProbe } from './judge-transport.ts';
 import { countBySeverity, REPORT_SCHEMA, statusOf, type DnssecView, type EndpointReport, type KeyTypeView, type ProbeView, type Report, type TlsaView } from './report.ts';
 import { lookupTlsa, type TlsaLookup } from './tlsa-lookup.ts';
 import { tlsaLintFindings, type TlsaRRsetUse } from './judge-tlsa-lint.ts';
-import { matchTlsa, type DaneService, type DaneVerdict } from '../dane/tlsa-match.ts';
+import { certificateSpki, matchTlsa, type DaneService, type DaneVerdict } from '../dane/tlsa-match.ts';
 import type { ValidationResult, Validator } from '../dns/dnssec/validator.ts';
 import { ProbeError } from '../probe/errors.ts';
 import { DEFAULT_TIMEOUT_MS, probeEndpoint, type ProbeOptions, type ProbeResult } from '../probe/probe.ts';
@@ -260,6 +260,8 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
     if (p.keyTypes) {
       e.keyTypes = p.keyTypes.map((k): KeyTypeView => {
         const view: KeyTypeView = { family: k.family, outcome: k.outcome, ...(k.spkiSha256 ? { spkiSha256: k.spkiSha256 } : {}), ...(k.keyType ? { keyType: k.keyType } : {}), ...(k.error ? { error: k.error } : {}) };
+        const issuerSpki = k.chain?.[1] && certificateSpki(k.chain[1]);
+        if (issuerSpki) view.issuerSpkiSha256 = createHash('sha256').update(issuerSpki).digest('hex');
         if (k.outcome === 'served' && k.chain && usable) {
           const v = k.spkiSha256 === capture?.leaf.spkiSha256 && verdict ? verdict : matchTlsa(tlsa.records, k.chain, { ...ctx, pkix: k.pkix ?? { valid: false } });
           view.dane = v.verdict;

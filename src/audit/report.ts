@@ -41,6 +41,8 @@ export interface KeyTypeView {
   outcome: 'served' | 'not-served' | 'unknown';
   spkiSha256?: string;
   keyType?: string;
+  /** SPKI SHA-256 of the certificate sent right after this leaf (its issuer): the `2 1 1` data. */
+  issuerSpkiSha256?: string;
   /** Whether this key matches the endpoint's TLSA records (when DANE applies). */
   dane?: DaneVerdict['verdict'];
   error?: string;

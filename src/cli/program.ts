@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, type ExitCode } from './exit-codes.ts';
 import { checkCommand } from './commands/check.ts';
 import { dnsCommand } from './commands/dns.ts';
+import { recordsCommand } from './commands/records.ts';
 import { UsageError } from './errors.ts';
 import { ResolverConfigError } from '../dns/resolv-conf.ts';
 import { TrustAnchorError } from '../dns/dnssec/trust-anchor.ts';
@@ -26,6 +27,7 @@ export function buildProgram(setExit: (code: ExitCode) => void = () => undefined
     .showHelpAfterError('(run keywatch --help for usage)')
     .exitOverride();
   program.addCommand(checkCommand(setExit).exitOverride().showHelpAfterError('(run keywatch check --help for usage)'));
+  program.addCommand(recordsCommand(setExit).exitOverride().showHelpAfterError('(run keywatch records --help for usage)'));
   program.addCommand(dnsCommand(setExit).exitOverride().showHelpAfterError('(run keywatch dns --help for usage)'));
   return program;
 }

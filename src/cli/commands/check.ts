@@ -2,7 +2,8 @@
 // against DANE, DNSSEC and the other endpoints. Text report by default, the Report as JSON with
 // --json; the exit code is the Nagios status.
 import { Command } from 'commander';
-import { CheckConfigError, DEFAULT_CONCURRENCY, runCheck, type CheckProgress } from '../../audit/check.ts';
+import { CheckConfigError, DEFAULT_CONCURRENCY, runCheck } from '../../audit/check.ts';
+import { progressPrinter } from '../progress.ts';
 import { renderReport } from '../../audit/render-report.ts';
 import { DEFAULT_TIMEOUT_MS } from '../../probe/probe.ts';
 import { UsageError } from '../errors.ts';
@@ -22,20 +23,6 @@ interface CheckCliOptions extends DnsCliOptions {
   verbose?: boolean;
   color: boolean;
   progress: boolean;
-}
-
-/** One status line on stderr, rewritten in place; only when stderr is a terminal. */
-function progressPrinter(enabled: boolean): { on: (p: CheckProgress) => void; clear: () => void } {
-  if (!enabled) return { on: () => undefined, clear: () => undefined };
-  const write = (s: string) => process.stderr.write(`\r\u001b[K${s}`);
-  return {
-    on: (p) => {
-      if (p.kind === 'discovered') write(`found ${p.endpoints} endpoint${p.endpoints === 1 ? '' : 's'}${p.refused ? ` (${p.refused} not public, skipped)` : ''}`);
-      else if (p.kind === 'probing') write(`probing ${p.done + 1}/${p.total}: ${p.label}`);
-      else write(`probed ${p.done}/${p.total}: ${p.label} ${p.ok ? 'ok' : 'failed'}`);
-    },
-    clear: () => process.stderr.write('\r\u001b[K'),
-  };
 }
 
 export function checkCommand(setExit: (code: ExitCode) => void): Command {
