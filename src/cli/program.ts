@@ -5,6 +5,7 @@ import { EXIT, type ExitCode } from './exit-codes.ts';
 import { checkCommand } from './commands/check.ts';
 import { dnsCommand } from './commands/dns.ts';
 import { recordsCommand } from './commands/records.ts';
+import { rolloverCommand } from './commands/rollover.ts';
 import { UsageError } from './errors.ts';
 import { ResolverConfigError } from '../dns/resolv-conf.ts';
 import { TrustAnchorError } from '../dns/dnssec/trust-anchor.ts';
@@ -28,6 +29,7 @@ export function buildProgram(setExit: (code: ExitCode) => void = () => undefined
     .exitOverride();
   program.addCommand(checkCommand(setExit).exitOverride().showHelpAfterError('(run keywatch check --help for usage)'));
   program.addCommand(recordsCommand(setExit).exitOverride().showHelpAfterError('(run keywatch records --help for usage)'));
+  program.addCommand(rolloverCommand(setExit).exitOverride().showHelpAfterError('(run keywatch rollover --help for usage)'));
   program.addCommand(dnsCommand(setExit).exitOverride().showHelpAfterError('(run keywatch dns --help for usage)'));
   return program;
 }

@@ -79,6 +79,8 @@ export interface LabDomain {
     interceptor?: CertInfo;
     /** The key the TLSA records were made for, when it is not the deployed one. */
     retired?: CertInfo;
+    /** A second certificate with a new key, for scenarios that roll over to it (`nextKey`). */
+    next?: CertInfo;
   };
   zone: { name: string; signed: boolean; dsInParent: boolean; kskTag?: number; zskTag?: number; ds: string[] };
   account: { jid: string; password: string };
@@ -177,6 +179,7 @@ interface Planned {
   real: IssuedCert;
   interceptor?: IssuedCert;
   retired?: IssuedCert;
+  next?: IssuedCert;
   password: string;
 }
 
@@ -210,8 +213,9 @@ function tlsaRecords(p: Planned, intermediateSpki: string): string[] {
   const eeKey = plan === 'old-ee' ? p.retired! : p.real;
   return SERVICES.flatMap(({ port }) => {
     const owner = `_${port}._tcp.${p.host}.`;
-    const recs = [`${owner} 300 IN TLSA 3 1 1 ${eeKey.spkiSha256}`];
-    if (plan === 'ee+ta') recs.push(`${owner} 300 IN TLSA 2 1 1 ${intermediateSpki}`);
+    const ttl = p.spec.tlsaTtl ?? 300;
+    const recs = [`${owner} ${ttl} IN TLSA 3 1 1 ${eeKey.spkiSha256}`];
+    if (plan === 'ee+ta') recs.push(`${owner} ${ttl} IN TLSA 2 1 1 ${intermediateSpki}`);
     return recs;
   });
 }
@@ -347,10 +351,11 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
                 srvNames: [`_xmpp-client.${domain}`, `_xmpp-server.${domain}`],
                 xmppAddrs: [domain],
               });
-            const [real, interceptor, retired] = await Promise.all([
+            const [real, interceptor, retired, next] = await Promise.all([
               leaf(''),
               spec.mitm !== 'none' ? leaf('-interceptor') : undefined,
               spec.tlsa === 'old-ee' ? leaf('-retired') : undefined,
+              spec.nextKey ? leaf('-next') : undefined,
             ]);
             return {
               spec,
@@ -361,6 +366,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
               real,
               interceptor,
               retired,
+              next,
               password: randomBytes(12).toString('base64url'),
             };
           }),
@@ -571,6 +577,7 @@ function describe(p: Planned, zones: Map<string, BuiltZone>, intermediateSpki: s
       server: certInfo(p.real),
       ...(p.interceptor ? { interceptor: certInfo(p.interceptor) } : {}),
       ...(p.retired ? { retired: certInfo(p.retired) } : {}),
+      ...(p.next ? { next: certInfo(p.next) } : {}),
     },
     zone: {
       name: p.domain,

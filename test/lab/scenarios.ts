@@ -12,7 +12,9 @@ export type ScenarioName =
   | 'mitm-c2s'
   | 'mitm-all'
   | 'notlsa'
-  | 'srv-unsigned';
+  | 'srv-unsigned'
+  | 'setup'
+  | 'rollover';
 
 /** How a validating resolver judges a set of records. */
 export type DnssecState = 'secure' | 'insecure' | 'bogus';
@@ -51,6 +53,12 @@ export interface ScenarioSpec {
   mitm: MitmPlan;
   /** Put the SRV target (with its A and TLSA records) into the unsigned zone instead. */
   targetInUnsignedZone?: boolean;
+  /** TTL of the TLSA records (default 300); short for the rollover test. */
+  tlsaTtl?: number;
+  /** Issue a second certificate with a new key: the key a rollover moves to (LabDomain.keys.next). */
+  nextKey?: boolean;
+  /** Tests rewrite this scenario's zone or certificates while they run: other tests must not judge it. */
+  mutable?: boolean;
   expect: { srv: DnssecState; tlsa: DnssecState | 'absent'; verdict: Verdict; why: string };
 }
 
@@ -167,6 +175,29 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
       verdict: 'dane-not-applicable',
       why: 'the SRV target lies in an unsigned zone, so its TLSA records cannot be used',
     },
+  },
+  // The two below are changed by test/integration/setup-lab.test.ts while it runs (`mutable`).
+  {
+    name: 'setup',
+    description: 'DNSSEC-signed, no TLSA yet: the setup test publishes what keywatch records prints, then checks again',
+    server: 'prosody',
+    zone: signed,
+    tlsa: 'none',
+    mitm: 'none',
+    mutable: true,
+    expect: { srv: 'secure', tlsa: 'absent', verdict: 'no-tlsa', why: 'no TLSA records until the test publishes them' },
+  },
+  {
+    name: 'rollover',
+    description: 'DNSSEC-signed, TLSA 3 1 1 with a 2-second TTL and a next key ready: the rollover test walks the DANE rollover',
+    server: 'prosody',
+    zone: signed,
+    tlsa: 'ee',
+    tlsaTtl: 2,
+    nextKey: true,
+    mitm: 'none',
+    mutable: true,
+    expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'the published key is served until the test rolls it over' },
   },
 ];
 

@@ -73,7 +73,8 @@ export async function startProsody(o: XmppServerOptions): Promise<XmppServer> {
       `certificates = ${luaString(certs)}`,
       ...o.hosts.flatMap((h) => [
         `VirtualHost ${luaString(h.domain)}`,
-        `  ssl = { certificate = ${luaString(h.chainFile)}, key = ${luaString(h.keyFile)} }`,
+        // The copies, not the CA's files: a test swaps a host's certificate by rewriting them (lab mutate.ts).
+        `  ssl = { certificate = ${luaString(join(certs, `${h.domain}.crt`))}, key = ${luaString(join(certs, `${h.domain}.key`))} }`,
       ]),
       '',
     ].join('\n'),
