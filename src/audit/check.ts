@@ -23,6 +23,7 @@ import { DEFAULT_TIMEOUT_MS, probeEndpoint, type ProbeOptions, type ProbeResult 
 import { probeAnonymous, probeKeyTypes, type AnonymousResult, type KeyTypeResult } from '../probe/variants.ts';
 import { loadAnchors } from '../probe/x509/trust.ts';
 import { VERSION } from '../version.ts';
+import { linkSetupAdvice } from '../setup/check-links.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
 
@@ -282,6 +283,7 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
   }
 
   const merged = mergeFindings(findings).sort(bySeverity);
+  await linkSetupAdvice(merged, o.validator, domain, o.service);
   const lookupsFailed = discovery.lookups.filter((l) => l.security === 'indeterminate');
   let unknownBecause: string | undefined;
   if (endpoints.length > 0 && toProbe.length === 0) unknownBecause = 'every endpoint has a non-public address and --allow-private was not given';

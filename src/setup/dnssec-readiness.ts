@@ -14,7 +14,7 @@ import { algorithmToString, RRType } from '../dns/types.ts';
 import { checkRRset, groupRRsets, zoneKeys } from '../dns/dnssec/rrset.ts';
 import { dsDigest } from '../dns/dnssec/digest.ts';
 import { keyTag } from '../dns/dnssec/keys.ts';
-import type { Fetcher, ValidationResult, Validator } from '../dns/dnssec/validator.ts';
+import type { ValidationResult, Validator } from '../dns/dnssec/validator.ts';
 
 export type ReadinessState = 'secure' | 'unsigned' | 'signed-no-ds' | 'ds-mismatch' | 'parent-insecure' | 'ds-unsupported' | 'bogus' | 'unknown';
 
@@ -95,8 +95,8 @@ function keysOf(zone: string, dnskeyText: readonly string[]): ReadinessKey[] {
 }
 
 /** Whether the DNSKEY RRset, as served, is signed by one of `tags` (a DS naming them would validate). */
-async function dnskeySignedBy(fetch: Fetcher, zone: DnsName, tags: ReadonlySet<number>, nowSec: number): Promise<boolean> {
-  const res = await fetch(zone, RRType.DNSKEY);
+async function dnskeySignedBy(validator: Validator, zone: DnsName, tags: ReadonlySet<number>, nowSec: number): Promise<boolean> {
+  const res = await validator.fetchRaw(zone, RRType.DNSKEY);
   const set = groupRRsets(res.answer).find((s) => s.type === RRType.DNSKEY);
   if (!set) return false;
   const keys = zoneKeys(set).filter((k) => tags.has(k.tag));
@@ -104,12 +104,11 @@ async function dnskeySignedBy(fetch: Fetcher, zone: DnsName, tags: ReadonlySet<n
 }
 
 export interface ReadinessOptions {
-  /** Raw fetcher (DO=1, CD=1) to check the DNSKEY self-signature of a zone without a DS. */
-  fetch: Fetcher;
+  /** Seconds since the epoch, for signature validity (default: now). */
   nowSec?: number;
 }
 
-export async function dnssecReadiness(validator: Validator, domain: string, opts: ReadinessOptions): Promise<DnssecReadiness> {
+export async function dnssecReadiness(validator: Validator, domain: string, opts: ReadinessOptions = {}): Promise<DnssecReadiness> {
   const found = await findZoneApex(validator, domain);
   if (!found) {
     return { zone: dot(domain), state: 'unknown', summary: `the zone of ${bare(domain)} could not be found (no SOA answer)`, keys: [], parentDs: [], problems: [] };
@@ -158,7 +157,7 @@ export async function dnssecReadiness(validator: Validator, domain: string, opts
           ...base,
           state: 'ds-unsupported',
           summary: `every DS for ${z} uses an algorithm or digest type keywatch does not accept (unknown, or SHA-1 based, which RFC 8624 retires): validators without support treat the zone as unsigned, and DANE cannot rely on it`,
-          action: `Move the zone to a current algorithm (ECDSA P-256, 13, or Ed25519, 15; RFC 8624), then run keywatch records again for the DS to hand your registrar.`,
+          action: `Move the zone to a current algorithm (ECDSA P-256, 13, or Ed25519, 15; RFC 8624), then hand your registrar the new DS record keywatch records prints.`,
         };
       }
       if (cut.toLowerCase() !== zone.toLowerCase()) {
@@ -175,18 +174,18 @@ export async function dnssecReadiness(validator: Validator, domain: string, opts
           ...base,
           state: 'unsigned',
           summary: `${z} is not signed: its TLSA records (if any) cannot be used by any client`,
-          action: `Sign the zone (a switch at most DNS hosts; with your own servers: Knot's or BIND's automatic signing, or OpenDNSSEC), then run keywatch records again for the DS to hand your registrar.`,
+          action: `Sign the zone (a switch at most DNS hosts; with your own servers: Knot's or BIND's automatic signing, or OpenDNSSEC), then hand your registrar the DS record keywatch records prints.`,
         };
       }
       const tags = new Set(proposed.map((k) => k.keyTag));
-      const selfSigned = await dnskeySignedBy(opts.fetch, parseName(zone), tags, opts.nowSec ?? Math.floor(Date.now() / 1000));
+      const selfSigned = await dnskeySignedBy(validator, parseName(zone), tags, opts.nowSec ?? Math.floor(Date.now() / 1000));
       if (!selfSigned) {
         return {
           ...base,
           state: 'signed-no-ds',
           selfSigned,
           summary: `${z} publishes DNSKEYs but its DNSKEY RRset is not validly signed by key ${[...tags].join(', ')}: a DS now would make the zone bogus`,
-          action: 'Fix the zone signing first (the DNSKEY RRset must carry a valid signature by the key the DS will name), then run keywatch records again.',
+          action: 'Fix the zone signing first (the DNSKEY RRset must carry a valid signature by the key the DS will name); keywatch records then prints the DS.',
         };
       }
       return {

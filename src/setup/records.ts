@@ -5,7 +5,7 @@ import { discover, tlsaOwnerOf, type ServiceKind } from '../audit/discover.ts';
 import { endpointLabel } from '../audit/finding.ts';
 import type { Report } from '../audit/report.ts';
 import { lookupTlsa } from '../audit/tlsa-lookup.ts';
-import type { Fetcher, Validator } from '../dns/dnssec/validator.ts';
+import type { Validator } from '../dns/dnssec/validator.ts';
 import { VERSION } from '../version.ts';
 import { dnssecReadiness, findZoneApex, type DnssecReadiness } from './dnssec-readiness.ts';
 import type { KeyMaterial } from './key-material.ts';
@@ -18,8 +18,6 @@ export interface RecordsOptions {
   service: ServiceKind;
   tlsTarget?: { host: string; port: number };
   validator: Validator;
-  /** Raw DNS (DO=1, CD=1), for the DNSKEY self-signature check of a zone without DS. */
-  fetch: Fetcher;
   /** Keys declared current (`--cert`/`--key`): no endpoint is probed then. */
   current?: KeyMaterial[];
   /** Keys to publish ahead of a change (`--next-key`). */
@@ -143,7 +141,7 @@ export async function runRecords(o: RecordsOptions): Promise<RecordsReport> {
     const z = await findZoneApex(o.validator, h);
     if (z && !apexes.has(z.apex.toLowerCase())) apexes.set(z.apex.toLowerCase(), h);
   }
-  const dnssec = await Promise.all([...apexes.values()].map((h) => dnssecReadiness(o.validator, h, { fetch: o.fetch })));
+  const dnssec = await Promise.all([...apexes.values()].map((h) => dnssecReadiness(o.validator, h)));
   const planOpts = { ...(o.issuer === false ? { issuer: false } : {}), ...(o.ttl ? { ttl: o.ttl } : {}) };
   return {
     schema: RECORDS_SCHEMA,

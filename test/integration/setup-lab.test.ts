@@ -15,7 +15,7 @@ import { kdig } from '../lab/judges.ts';
 import { labDnsArgs, runKeywatch } from '../helpers/keywatch-cli.ts';
 import { runCheck } from '../../src/audit/check.ts';
 import type { Report } from '../../src/audit/report.ts';
-import { clientFetcher, makeValidator } from '../../src/dns/resolver.ts';
+import { makeValidator } from '../../src/dns/resolver.ts';
 import { dnssecReadiness } from '../../src/setup/dnssec-readiness.ts';
 
 const lab = useLab();
@@ -120,8 +120,8 @@ describe('DNSSEC readiness of each lab zone', () => {
   }
 
   it('tells unsigned, signed without DS (with the DS to hand over), DS mismatch, secure, bogus and unsupported apart', async () => {
-    const { validator: v, client } = validator();
-    const r = async (domain: string) => dnssecReadiness(v, domain, { fetch: clientFetcher(client) });
+    const { validator: v } = validator();
+    const r = async (domain: string) => dnssecReadiness(v, domain);
     const cases: Array<[string, string]> = [
       ['xmpp.good.test', 'secure'],
       ['unsigned.test', 'unsigned'],
@@ -143,6 +143,21 @@ describe('DNSSEC readiness of each lab zone', () => {
     const badds = await r('www.badds.test');
     assert.match(badds.action!, new RegExp(`Replace the DS[\\s\\S]*${ldnsDs('badds.test')}`));
     assert.deepEqual(badds.parentDs.map((x) => x.status), ['digest-mismatch']);
+  });
+
+  it('the check links to it: dnssec.unsigned carries the DS for a signed zone without one, TLSA findings name keywatch records', async () => {
+    const nods = await check('www.nods.test');
+    const f = nods.findings.find((x) => x.code === 'dnssec.unsigned');
+    assert.ok(f, nods.findings.map((x) => x.code).join(', '));
+    assert.match(f.title, /nods\.test is signed, but its parent publishes no DS/);
+    assert.ok(f.remediation?.includes(`nods.test. 3600 IN DS ${ldnsDs('nods.test')}`), f.remediation);
+    assert.equal((f.evidence as { readiness: string }).readiness, 'signed-no-ds');
+
+    const unsigned = await check('unsigned.test');
+    assert.match(unsigned.findings.find((x) => x.code === 'dnssec.unsigned')?.remediation ?? '', /Sign the zone/);
+
+    const notlsa = await check(lab().domain('notlsa').domain);
+    assert.match(notlsa.findings.find((x) => x.code === 'dane.tlsa-missing')?.remediation ?? '', /keywatch records notlsa\.test prints the complete TLSA RRset/);
   });
 
   it('the CLI puts readiness first: NOT SIGNED for unsigned.test, with what to do', async () => {

@@ -2,14 +2,13 @@
 // DNSSEC steps that must come first, as a zone-file fragment, nsupdate commands or JSON.
 import { Command, Option } from 'commander';
 import { CheckConfigError } from '../../audit/check.ts';
-import { clientFetcher, makeValidator } from '../../dns/resolver.ts';
 import { DEFAULT_TIMEOUT_MS } from '../../probe/probe.ts';
 import { KeyMaterialError, loadKeyFile, type KeyMaterial } from '../../setup/key-material.ts';
 import { runRecords, type RecordsReport } from '../../setup/records.ts';
 import { renderRecords, type RecordsFormat } from '../../setup/render-records.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { addDnsOptions, domainArg, parseService, parseSocks, positiveInt, SERVICES, type DnsCliOptions } from '../options.ts';
+import { addDnsOptions, domainArg, parseService, parseSocks, positiveInt, SERVICES, validatorFrom, type DnsCliOptions } from '../options.ts';
 import { progressPrinter } from '../progress.ts';
 
 interface RecordsCliOptions extends DnsCliOptions {
@@ -98,7 +97,7 @@ finish, 2 a zone or TLSA RRset is bogus, 3 nothing to work on or bad usage.`,
       const timeoutMs = positiveInt(opts.timeout, '--timeout');
       const socks = opts.socks ? parseSocks(opts.socks) : undefined;
       const checkerDomain = opts.checkerDomain ? domainArg(opts.checkerDomain, '--checker-domain') : undefined;
-      const { validator, client } = makeValidator({ resolvers: opts.resolver ?? [], ...(opts.trustAnchor ? { trustAnchor: opts.trustAnchor } : {}), timeoutMs: positiveInt(opts.dnsTimeout, '--dns-timeout') });
+      const validator = validatorFrom(opts);
       const progress = progressPrinter(opts.progress && current.length === 0 && process.stderr.isTTY === true);
       let report: RecordsReport;
       try {
@@ -107,7 +106,6 @@ finish, 2 a zone or TLSA RRset is bogus, 3 nothing to work on or bad usage.`,
           service,
           ...(tlsTarget ? { tlsTarget } : {}),
           validator,
-          fetch: clientFetcher(client),
           current,
           next,
           issuer: opts.issuer,

@@ -120,6 +120,11 @@ export class Validator {
     this.#maxCname = opts.maxCnameChain ?? 12;
   }
 
+  /** The records as the upstream sent them (DO=1, CD=1), unjudged: for diagnostics that inspect a zone the chain does not vouch for. */
+  fetchRaw(name: DnsName | string, type: number): Promise<FetchedResponse> {
+    return this.#fetch(typeof name === 'string' ? parseName(name) : name, type);
+  }
+
   /** Look up `name`/`type` and judge the answer from the trust anchor down. */
   async lookup(nameIn: DnsName | string, typeIn: number): Promise<ValidationResult> {
     const run = new Lookup(this.#fetch, this.#anchor, this.#now(), this.#maxCname, this.#zoneCache);
