@@ -2,6 +2,7 @@
 // registers itself here. Only commands that work are listed — planned ones appear when built.
 import { Command, CommanderError } from 'commander';
 import { EXIT, type ExitCode } from './exit-codes.ts';
+import { caaCommand } from './commands/caa.ts';
 import { checkCommand } from './commands/check.ts';
 import { dnsCommand } from './commands/dns.ts';
 import { recordsCommand } from './commands/records.ts';
@@ -29,6 +30,7 @@ export function buildProgram(setExit: (code: ExitCode) => void = () => undefined
     .exitOverride();
   program.addCommand(checkCommand(setExit).exitOverride().showHelpAfterError('(run keywatch check --help for usage)'));
   program.addCommand(recordsCommand(setExit).exitOverride().showHelpAfterError('(run keywatch records --help for usage)'));
+  program.addCommand(caaCommand(setExit).exitOverride().showHelpAfterError('(run keywatch caa --help for usage)'));
   program.addCommand(rolloverCommand(setExit).exitOverride().showHelpAfterError('(run keywatch rollover --help for usage)'));
   program.addCommand(dnsCommand(setExit).exitOverride().showHelpAfterError('(run keywatch dns --help for usage)'));
   return program;

@@ -414,4 +414,37 @@ export const DNS_ZONES: readonly DnsZoneSpec[] = [
       { name: '_5222._tcp', type: 'TLSA', expect: 'secure', rcode: 'NOERROR', why: 'a TLSA record synthesised from *._tcp (a wildcard TLSA)' },
     ],
   },
+  // CAA (test/integration/caa-lab.test.ts): a pinned set at the apex that names below it inherit
+  // by tree climbing (RFC 8659 §3), a name with its own unpinned set, aliases into and out of it.
+  {
+    label: 'caa',
+    algorithm: 'ECDSAP256SHA256',
+    algorithmNumber: 13,
+    nsec3: true,
+    records: [
+      '@ 300 IN CAA 0 issue "ca.test; accounturi=https://acme.ca.test/acct/1; validationmethods=dns-01"',
+      '@ 300 IN CAA 0 issuewild ";"',
+      '@ 300 IN CAA 0 iodef "mailto:security@{zone}"',
+      'xmpp 300 IN A 127.{net}.9.20',
+      'host.sub 300 IN A 127.{net}.9.21',
+      'own 300 IN CAA 0 issue "letsencrypt.org"',
+      'alias 300 IN CNAME own.{zone}.',
+      'alias-good 300 IN CNAME xmpp.good.test.',
+    ],
+    queries: [
+      { name: 'xmpp', type: 'CAA', expect: 'secure', rcode: 'NOERROR', why: 'NODATA: no CAA at the name, so CAs climb to the apex' },
+      { name: 'own', type: 'CAA', expect: 'secure', rcode: 'NOERROR', why: 'a name with its own CAA set' },
+      { name: 'alias', type: 'CAA', expect: 'secure', rcode: 'NOERROR', why: 'a signed CNAME to a signed CAA set' },
+      { name: 'alias-good', type: 'CAA', expect: 'secure', rcode: 'NOERROR', why: 'a CNAME into good.test., which has no CAA there' },
+    ],
+  },
+  {
+    label: 'caa-unsigned',
+    algorithm: 'ECDSAP256SHA256',
+    algorithmNumber: 13,
+    nsec3: false,
+    unsigned: true,
+    records: ['@ 300 IN CAA 0 issue "letsencrypt.org"', 'www 300 IN A 127.{net}.9.23'],
+    queries: [{ name: 'www', type: 'CAA', expect: 'insecure', rcode: 'NOERROR', why: 'no CAA at www of an unsigned zone: the climb goes on, unprotected' }],
+  },
 ];
