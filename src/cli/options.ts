@@ -2,6 +2,7 @@
 // the DNS options (resolver, trust anchor, timeout) every command that validates DNSSEC takes.
 import { Option, type Command } from 'commander';
 import { isIP } from 'node:net';
+import { CheckConfigError } from '../audit/check.ts';
 import type { ServiceKind } from '../audit/discover.ts';
 import { parseName } from '../dns/name.ts';
 import { makeValidator } from '../dns/resolver.ts';
@@ -72,4 +73,46 @@ export function validatorFrom(opts: DnsCliOptions): Validator {
 /** Colour on stdout: only on a terminal, never with --no-color or NO_COLOR. */
 export function useColor(opts: { color: boolean }): boolean {
   return opts.color && process.stdout.isTTY === true && !process.env.NO_COLOR;
+}
+
+/** What `addProbeOptions` adds: how endpoints are probed. */
+export interface ProbeCliOptions {
+  caFile?: string;
+  socks?: string;
+  allowPrivate?: boolean;
+  timeout: string;
+  checkerDomain?: string;
+}
+
+/** `--ca-file`, `--socks`, `--allow-private`, `--timeout`, `--checker-domain`: every command that probes endpoints. */
+export function addProbeOptions(cmd: Command, defaultTimeoutMs: number): Command {
+  return cmd
+    .option('--ca-file <pem>', 'trust anchors for PKIX validation (default: the system store)')
+    .option('--socks <url>', 'probe through a SOCKS5 proxy, e.g. socks5://127.0.0.1:9050 for Tor; every connection gets fresh credentials, hence its own circuit')
+    .option('--allow-private', 'also probe loopback, private and reserved addresses (refused by default)')
+    .option('--timeout <ms>', 'time limit for each probe', String(defaultTimeoutMs))
+    .option('--checker-domain <domain>', 'our own domain: the s2s stream "from" and the SMTP EHLO name');
+}
+
+/** Those options as the check takes them. */
+export function probeSettingsFrom(opts: ProbeCliOptions): { caFile?: string; socks?: { host: string; port: number }; allowPrivate: boolean; timeoutMs: number; checkerDomain?: string } {
+  const socks = opts.socks ? parseSocks(opts.socks) : undefined;
+  const checkerDomain = opts.checkerDomain ? domainArg(opts.checkerDomain, '--checker-domain') : undefined;
+  return {
+    ...(opts.caFile ? { caFile: opts.caFile } : {}),
+    ...(socks ? { socks } : {}),
+    allowPrivate: opts.allowPrivate === true,
+    timeoutMs: positiveInt(opts.timeout, '--timeout'),
+    ...(checkerDomain ? { checkerDomain } : {}),
+  };
+}
+
+/** Run `f`, turning a problem with the check's own configuration (a bad CA file) into a usage error. */
+export async function asUsageErrors<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof CheckConfigError) throw new UsageError(e.message);
+    throw e;
+  }
 }

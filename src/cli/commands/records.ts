@@ -1,17 +1,16 @@
 // `keywatch records DOMAIN`: the TLSA records to publish for every endpoint of a domain, and the
 // DNSSEC steps that must come first, as a zone-file fragment, nsupdate commands or JSON.
 import { Command, Option } from 'commander';
-import { CheckConfigError } from '../../audit/check.ts';
 import { DEFAULT_TIMEOUT_MS } from '../../probe/probe.ts';
 import { KeyMaterialError, loadKeyFile, type KeyMaterial } from '../../setup/key-material.ts';
 import { runRecords, type RecordsReport } from '../../setup/records.ts';
 import { renderRecords, type RecordsFormat } from '../../setup/render-records.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { addDnsOptions, domainArg, parseService, parseSocks, positiveInt, SERVICES, validatorFrom, type DnsCliOptions } from '../options.ts';
+import { addDnsOptions, addProbeOptions, asUsageErrors, domainArg, parseService, positiveInt, probeSettingsFrom, SERVICES, validatorFrom, type DnsCliOptions, type ProbeCliOptions } from '../options.ts';
 import { progressPrinter } from '../progress.ts';
 
-interface RecordsCliOptions extends DnsCliOptions {
+interface RecordsCliOptions extends DnsCliOptions, ProbeCliOptions {
   service: string;
   cert?: string[];
   key?: string[];
@@ -20,11 +19,6 @@ interface RecordsCliOptions extends DnsCliOptions {
   ttl?: string;
   format: RecordsFormat;
   json?: boolean;
-  caFile?: string;
-  socks?: string;
-  allowPrivate?: boolean;
-  timeout: string;
-  checkerDomain?: string;
   progress: boolean;
 }
 
@@ -59,7 +53,7 @@ Keys come from the live endpoints (probed as keywatch check does), or from --cer
     )
     .argument('<domain>', 'the domain users have in their addresses, e.g. example.org')
     .option('-s, --service <service>', `which endpoints: ${SERVICES.join(', ')}, or tls:HOST:PORT`, 'xmpp');
-  return addDnsOptions(cmd)
+  return addProbeOptions(addDnsOptions(cmd), DEFAULT_TIMEOUT_MS)
     .addOption(new Option('--cert <pem>', 'the current certificate (chain: leaf first, then its issuer for 2 1 1), repeatable; no endpoint is probed').argParser(repeatable))
     .addOption(new Option('--key <pem>', 'a current key (public or private PEM; only the public half is read), repeatable; no endpoint is probed').argParser(repeatable))
     .addOption(new Option('--next-key <pem>', 'the key (or certificate) that will replace the current one, repeatable: its 3 1 1 goes in now').argParser(repeatable))
@@ -67,11 +61,6 @@ Keys come from the live endpoints (probed as keywatch check does), or from --cer
     .option('--ttl <seconds>', 'TTL for the records (default: the published TLSA RRset\'s, else 3600)')
     .addOption(new Option('-f, --format <format>', 'zone (BIND/NSD zone-file lines), nsupdate, or json').choices(['zone', 'nsupdate', 'json']).default('zone'))
     .option('--json', 'the same as --format json (schema keywatch.records/1, docs/REPORT.md)')
-    .option('--ca-file <pem>', 'trust anchors for PKIX validation of the live endpoints (default: the system store)')
-    .option('--socks <url>', 'probe through a SOCKS5 proxy, e.g. socks5://127.0.0.1:9050 for Tor')
-    .option('--allow-private', 'also probe loopback, private and reserved addresses')
-    .option('--timeout <ms>', 'time limit for each probe', String(DEFAULT_TIMEOUT_MS))
-    .option('--checker-domain <domain>', 'our own domain: the s2s stream "from" and the SMTP EHLO name')
     .option('--no-progress', 'no progress line on stderr')
     .addHelpText(
       'after',
@@ -94,14 +83,12 @@ finish, 2 a zone or TLSA RRset is bogus, 3 nothing to work on or bad usage.`,
       if (ttl !== undefined && ttl > 2_147_483_647) throw new UsageError('--ttl must be at most 2147483647 (RFC 2181 §8)');
       const current = [...loadKeys(opts.cert, '--cert'), ...loadKeys(opts.key, '--key')];
       const next = loadKeys(opts.nextKey, '--next-key');
-      const timeoutMs = positiveInt(opts.timeout, '--timeout');
-      const socks = opts.socks ? parseSocks(opts.socks) : undefined;
-      const checkerDomain = opts.checkerDomain ? domainArg(opts.checkerDomain, '--checker-domain') : undefined;
+      const probing = probeSettingsFrom(opts);
       const validator = validatorFrom(opts);
       const progress = progressPrinter(opts.progress && current.length === 0 && process.stderr.isTTY === true);
       let report: RecordsReport;
       try {
-        report = await runRecords({
+        report = await asUsageErrors(() => runRecords({
           domain,
           service,
           ...(tlsTarget ? { tlsTarget } : {}),
@@ -110,18 +97,9 @@ finish, 2 a zone or TLSA RRset is bogus, 3 nothing to work on or bad usage.`,
           next,
           issuer: opts.issuer,
           ...(ttl ? { ttl } : {}),
-          check: {
-            ...(opts.caFile ? { caFile: opts.caFile } : {}),
-            ...(socks ? { socks } : {}),
-            allowPrivate: opts.allowPrivate === true,
-            timeoutMs,
-            ...(checkerDomain ? { checkerDomain } : {}),
-          },
+          check: probing,
           onProgress: progress.on,
-        });
-      } catch (e) {
-        if (e instanceof CheckConfigError) throw new UsageError(e.message);
-        throw e;
+        }));
       } finally {
         progress.clear();
       }

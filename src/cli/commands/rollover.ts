@@ -2,27 +2,23 @@
 // step is safe now, and how long to wait if not. Remembers between runs when it first saw the
 // next key's record and the new key served (a small state file), since the waits count from there.
 import { Command, Option } from 'commander';
-import { CheckConfigError, runCheck } from '../../audit/check.ts';
+import { runCheck } from '../../audit/check.ts';
 import { DEFAULT_TIMEOUT_MS } from '../../probe/probe.ts';
 import { observationsFromReport, planRollover, type RolloverPlan } from '../../setup/rollover.ts';
 import { defaultStateFile, forgetMemory, loadMemory, RolloverStateError, saveMemory } from '../../setup/rollover-state.ts';
 import { renderRollover } from '../../setup/render-rollover.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
-import { addDnsOptions, domainArg, parseService, parseSocks, positiveInt, SERVICES, validatorFrom, type DnsCliOptions } from '../options.ts';
+import { addDnsOptions, addProbeOptions, asUsageErrors, domainArg, parseService, probeSettingsFrom, SERVICES, validatorFrom, type DnsCliOptions, type ProbeCliOptions } from '../options.ts';
 import { loadKeys } from './records.ts';
 
-interface RolloverCliOptions extends DnsCliOptions {
+interface RolloverCliOptions extends DnsCliOptions, ProbeCliOptions {
   service: string;
   nextKey?: string[];
   nextCert?: string[];
   state?: string;
   forget?: boolean;
   json?: boolean;
-  caFile?: string;
-  socks?: string;
-  allowPrivate?: boolean;
-  timeout: string;
 }
 
 const repeatable = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
@@ -44,16 +40,12 @@ Each run looks at the live TLSA RRsets (DNSSEC-validated, with the zone's TTL) a
     )
     .argument('<domain>', 'the domain users have in their addresses, e.g. example.org')
     .option('-s, --service <service>', `which endpoints: ${SERVICES.join(', ')}, or tls:HOST:PORT`, 'xmpp');
-  return addDnsOptions(cmd)
+  return addProbeOptions(addDnsOptions(cmd), DEFAULT_TIMEOUT_MS)
     .addOption(new Option('--next-key <pem>', 'the key that replaces the current one (public or private PEM, or a certificate), repeatable').argParser(repeatable))
     .addOption(new Option('--next-cert <pem>', 'the same as --next-key, for a certificate (chain)').argParser(repeatable))
     .option('--state <file>', 'where to remember first-seen times (default: $XDG_STATE_HOME/keywatch/rollover/DOMAIN.json)')
     .option('--forget', 'start the memory afresh (after an aborted rollover)')
     .option('--json', 'print the plan as JSON')
-    .option('--ca-file <pem>', 'trust anchors for PKIX validation (default: the system store)')
-    .option('--socks <url>', 'probe through a SOCKS5 proxy, e.g. socks5://127.0.0.1:9050 for Tor')
-    .option('--allow-private', 'also probe loopback, private and reserved addresses')
-    .option('--timeout <ms>', 'time limit for each probe', String(DEFAULT_TIMEOUT_MS))
     .addHelpText(
       'after',
       `
@@ -70,8 +62,7 @@ RRset), 3 nothing found or bad usage. Scripts can wait for 0 before deploying.`,
       const { service, tlsTarget } = parseService(opts.service);
       const next = [...loadKeys(opts.nextKey, '--next-key'), ...loadKeys(opts.nextCert, '--next-cert')];
       if (next.length === 0) throw new UsageError('give the key that replaces the current one: --next-key FILE (or --next-cert FILE)');
-      const timeoutMs = positiveInt(opts.timeout, '--timeout');
-      const socks = opts.socks ? parseSocks(opts.socks) : undefined;
+      const probing = probeSettingsFrom(opts);
       const stateFile = opts.state ?? defaultStateFile(domain);
       const validator = validatorFrom(opts);
       let previous;
@@ -82,23 +73,7 @@ RRset), 3 nothing found or bad usage. Scripts can wait for 0 before deploying.`,
         if (e instanceof RolloverStateError) throw new UsageError(e.message);
         throw e;
       }
-      let report;
-      try {
-        report = await runCheck({
-          domain,
-          service,
-          ...(tlsTarget ? { tlsTarget } : {}),
-          validator,
-          ...(opts.caFile ? { caFile: opts.caFile } : {}),
-          ...(socks ? { socks } : {}),
-          allowPrivate: opts.allowPrivate === true,
-          timeoutMs,
-          extraHandshakes: false,
-        });
-      } catch (e) {
-        if (e instanceof CheckConfigError) throw new UsageError(e.message);
-        throw e;
-      }
+      const report = await asUsageErrors(() => runCheck({ domain, service, ...(tlsTarget ? { tlsTarget } : {}), validator, ...probing, extraHandshakes: false }));
       const now = Date.now();
       const plan = planRollover(report.domain, observationsFromReport(report), next.map((k) => k.spkiSha256), previous, now);
       if (plan.owners.length) saveMemory(stateFile, plan.memory);
