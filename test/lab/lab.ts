@@ -220,6 +220,21 @@ function tlsaRecords(p: Planned, intermediateSpki: string): string[] {
   });
 }
 
+/**
+ * CAA at every scenario and mail domain, pinned to the lab CA's ACME account (RFC 8657) as a
+ * well-run domain's is, so that CAA findings in a check come only from the zones built to show
+ * them (DNS_ZONES `caa` and `caa-unsigned`).
+ */
+export const LAB_CAA = { issuer: 'ca.test', accountUri: 'https://acme.ca.test/acct/1' } as const;
+
+function caaRecords(domain: string): string[] {
+  return [
+    `${domain}. 300 IN CAA 0 issue "${LAB_CAA.issuer}; accounturi=${LAB_CAA.accountUri}"`,
+    `${domain}. 300 IN CAA 0 issuewild ";"`,
+    `${domain}. 300 IN CAA 0 iodef "mailto:security@${domain}"`,
+  ];
+}
+
 function zoneSpecs(planned: Planned[], mail: PlannedMail[], net: number, intermediateSpki: string): ZoneSpec[] {
   const ns = addr(net, 0, 1);
   const none = { kind: 'none' } as const;
@@ -229,7 +244,7 @@ function zoneSpecs(planned: Planned[], mail: PlannedMail[], net: number, interme
   add('test', 'test. 86400 IN NS ns.test.', `ns.test. 86400 IN A ${ns}`);
   for (const p of planned) {
     add('test', `${p.domain}. 86400 IN NS ns.test.`);
-    add(p.domain, `${p.domain}. 86400 IN NS ns.test.`);
+    add(p.domain, `${p.domain}. 86400 IN NS ns.test.`, ...caaRecords(p.domain));
     for (const s of SERVICES) add(p.domain, `_${s.service}._tcp.${p.domain}. 300 IN SRV 0 5 ${s.port} ${p.host}.`);
     add(p.hostZone, `${p.host}. 300 IN A ${p.address}`, ...tlsaRecords(p, intermediateSpki));
   }
@@ -239,6 +254,7 @@ function zoneSpecs(planned: Planned[], mail: PlannedMail[], net: number, interme
       m.domain,
       `${m.domain}. 86400 IN NS ns.test.`,
       `${m.domain}. 300 IN MX 10 ${m.host}.`,
+      ...caaRecords(m.domain),
       `${m.host}. 300 IN A ${m.address}`,
       ...mailTlsa(m, intermediateSpki).map((r) => `_${SMTP_PORT}._tcp.${m.host}. 300 IN TLSA ${r}`),
     );
