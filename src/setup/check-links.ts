@@ -7,7 +7,7 @@ import type { Finding } from '../audit/finding.ts';
 import type { Validator } from '../dns/dnssec/validator.ts';
 import { dnssecReadiness } from './dnssec-readiness.ts';
 
-const TLSA_CODES = new Set(['dane.tlsa-missing', 'dane.tlsa-stale', 'dane.key-type-unpublished', 'tlsa.no-rollover-cover', 'tlsa.cert-pin-fragile', 'dane.tlsa-mismatch']);
+const TLSA_CODES = new Set(['dane.tlsa-missing', 'xmpp.s2s-dane-missing', 'dane.tlsa-stale', 'dane.key-type-unpublished', 'tlsa.no-rollover-cover', 'tlsa.cert-pin-fragile', 'dane.tlsa-mismatch']);
 
 export async function linkSetupAdvice(findings: Finding[], validator: Validator, domain: string, service: ServiceKind): Promise<void> {
   const cmd = `keywatch records ${domain}${service === 'xmpp' ? '' : ` --service ${service}`}`;
