@@ -111,20 +111,20 @@ describe('keywatch caa against the lab', () => {
     assert.equal(status, 1);
   });
 
-  it('good.test (no CAA anywhere): caa.none, the recommendation, exit 1; with the account the set is complete', async () => {
-    const { status, report } = await caa('good.test');
+  it('features.test (no CAA anywhere; the scenario domains all publish one): caa.none, the recommendation, exit 1; with the account the set is complete', async () => {
+    const { status, report } = await caa('features.test');
     assert.deepEqual(steps(report), [
-      ['good.test.', 'secure', 0],
+      ['features.test.', 'secure', 0],
       ['test.', 'secure', 0],
     ]);
     assert.deepEqual([report.climb.state, codes(report), status], ['none', ['caa.none'], 1]);
     assert.equal(report.recommended.complete, false);
-    const pinned = await caa('good.test', '--account-uri', 'https://acme-v02.api.letsencrypt.org/acme/acct/42', '--iodef', 'security@good.test', '--validation-methods', 'dns-01');
+    const pinned = await caa('features.test', '--account-uri', 'https://acme-v02.api.letsencrypt.org/acme/acct/42', '--iodef', 'security@features.test', '--validation-methods', 'dns-01');
     assert.equal(pinned.report.recommended.complete, true);
     assert.deepEqual(pinned.report.recommended.zone.split('\n'), [
-      'good.test. 3600 IN CAA 0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42; validationmethods=dns-01"',
-      'good.test. 3600 IN CAA 0 issuewild ";"',
-      'good.test. 3600 IN CAA 0 iodef "mailto:security@good.test"',
+      'features.test. 3600 IN CAA 0 issue "letsencrypt.org; accounturi=https://acme-v02.api.letsencrypt.org/acme/acct/42; validationmethods=dns-01"',
+      'features.test. 3600 IN CAA 0 issuewild ";"',
+      'features.test. 3600 IN CAA 0 iodef "mailto:security@features.test"',
     ]);
     assert.equal(pinned.status, 1, 'still no CAA published: warning');
   });
