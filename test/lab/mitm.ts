@@ -6,8 +6,12 @@
 //  - relay:          plain TCP relay, no interception (the "untouched" ports of a scenario);
 //  - direct-tls:     TLS from the first byte (XEP-0368 direct TLS, 993, 995, 443, ...);
 //  - xmpp-starttls:  relay the XMPP stream until the server's <proceed/>, then intercept.
+// Options for the SASL scenarios: `careful` is an attacker who leaves no TLS trace — Node's
+// default suites (no anonymous ones), and upstream the version the client negotiated, so the
+// server offers what it would offer the client — and `stripPlus` removes SCRAM-*-PLUS and the XEP-0440 list from the first stream features
+// after TLS (a downgrade to SASL without channel binding).
 import { createServer, connect as tcpConnect, type Server, type Socket } from 'node:net';
-import { connect as tlsConnect, TLSSocket, type SecureContextOptions } from 'node:tls';
+import { connect as tlsConnect, TLSSocket, type SecureContextOptions, type SecureVersion } from 'node:tls';
 
 export type ProxyMode = 'relay' | 'direct-tls' | 'xmpp-starttls';
 
@@ -19,6 +23,43 @@ export interface ProxySpec {
   tls?: Pick<SecureContextOptions, 'cert' | 'key'>;
   /** Server name sent upstream when the client sent none. */
   servername?: string;
+  /** Default suites only, and upstream TLS with the client's negotiated version. */
+  careful?: boolean;
+  /** Drop SCRAM-*-PLUS and <sasl-channel-binding/> from the server's stream features after TLS. */
+  stripPlus?: boolean;
+}
+
+/** The features without -PLUS mechanisms and without the XEP-0440 element. */
+export function stripPlusFromFeatures(xml: string): string {
+  return xml
+    .replace(/<mechanism>\s*SCRAM-[A-Za-z0-9-]+-PLUS\s*<\/mechanism>/g, '')
+    .replace(/<sasl-channel-binding\b[^>]*\/>|<sasl-channel-binding\b[\s\S]*?<\/sasl-channel-binding>/g, '');
+}
+
+/**
+ * Like splice, but the server's bytes are held back until its first <stream:features> is
+ * complete (64 KiB at most), which is forwarded with -PLUS stripped; then plain relaying.
+ */
+function spliceStripping(client: Socket, server: Socket): void {
+  client.pipe(server);
+  let held = '';
+  let passed = false;
+  server.on('data', (b: Buffer) => {
+    if (passed) return void client.write(b);
+    held += b.toString('latin1');
+    if (!/<\/stream:features>|<stream:features[^>]*\/>/.test(held) && held.length < 65_536) return;
+    passed = true;
+    client.write(Buffer.from(stripPlusFromFeatures(held), 'latin1'));
+    held = '';
+  });
+  const end = () => {
+    client.destroy();
+    server.destroy();
+  };
+  client.once('close', end);
+  server.once('close', end);
+  client.on('error', end);
+  server.on('error', end);
 }
 
 export interface Proxy {
@@ -55,18 +96,20 @@ export async function startProxy(spec: ProxySpec): Promise<Proxy> {
     stats.intercepted++;
     // Like the jabber.ru interceptor, a stock TLS stack that also accepts anonymous and NULL
     // suites, which the real servers refuse: a difference in TLS parameters keywatch must see.
-    const clientTls = track(new TLSSocket(client, { isServer: true, ciphers: 'ALL:aNULL:eNULL@SECLEVEL=0', dhparam: 'auto', ...spec.tls }));
+    const clientTls = track(new TLSSocket(client, { isServer: true, ...(spec.careful ? {} : { ciphers: 'ALL:aNULL:eNULL@SECLEVEL=0', dhparam: 'auto' }), ...spec.tls }));
     clientTls.on('error', () => client.destroy());
     clientTls.once('secure', () => {
       const servername = clientTls.servername || spec.servername;
+      const version = spec.careful ? (clientTls.getProtocol() as SecureVersion | null) : null;
       const upTls = track(
         tlsConnect({
           ...(upstream ? { socket: upstream } : { host: spec.upstream.host, port: spec.upstream.port }),
           ...(servername ? { servername } : {}),
+          ...(version ? { minVersion: version, maxVersion: version } : {}),
           rejectUnauthorized: false,
         }),
       );
-      upTls.once('secureConnect', () => splice(clientTls, upTls));
+      upTls.once('secureConnect', () => (spec.stripPlus ? spliceStripping(clientTls, upTls) : splice(clientTls, upTls)));
       upTls.on('error', () => clientTls.destroy());
     });
   };
