@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 # The lab (test/lab): authoritative + validating DNS, DNSSEC signing, DNS query tools, the two
 # XMPP servers, openssl for the test CA and as an independent TLS client; hash-slinger (tlsa) and
 # gnutls-bin (danetool), which with ldns-dane are the DANE tools keywatch's records are held to.
-APT_PACKAGES=(nsd unbound ldnsutils knot-dnsutils bind9-dnsutils prosody ejabberd openssl procps hash-slinger gnutls-bin)
+# postgresql: the watch service's store is tested on PostgreSQL too (a throw-away server per test file,
+# test/helpers/postgres.ts); the packaged cluster is not used.
+APT_PACKAGES=(nsd unbound ldnsutils knot-dnsutils bind9-dnsutils prosody ejabberd openssl procps hash-slinger gnutls-bin postgresql)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
