@@ -13,6 +13,13 @@ import { judgeDnssec } from './judge-dnssec.ts';
 import { judgeKeys, type KeyObservation, type TlsaState } from './judge-keys.ts';
 import { judgeTlsParams, type TlsParamsObservation } from './judge-tls-params.ts';
 import { judgeDirectTls, judgeProbe } from './judge-transport.ts';
+import { judgeSasl, type SaslEndpointInput } from './judge-sasl.ts';
+import { guessSoftware } from './judge-s2s.ts';
+import { runCanary, type CanaryAccount, type CanaryResult } from '../sasl/canary.ts';
+import { observeSasl, type SaslObservation } from '../sasl/observe.ts';
+import { SaltedPasswordCache } from '../sasl/scram.ts';
+import { judgeS2s, s2sObservations, softwareHintsByHost } from './judge-s2s.ts';
+import { DEFAULT_STREAM_ID_CONNECTIONS, streamIdFindings, streamIdRuns, type StreamIdRun } from './stream-ids.ts';
 import { countBySeverity, REPORT_SCHEMA, statusOf, type DnssecView, type EndpointReport, type KeyTypeView, type ProbeView, type Report, type TlsaView } from './report.ts';
 import { lookupTlsa, type TlsaLookup } from './tlsa-lookup.ts';
 import { tlsaLintFindings, type TlsaRRsetUse } from './judge-tlsa-lint.ts';
@@ -24,6 +31,7 @@ import { probeAnonymous, probeKeyTypes, type AnonymousResult, type KeyTypeResult
 import { loadAnchors } from '../probe/x509/trust.ts';
 import { VERSION } from '../version.ts';
 import { linkSetupAdvice } from '../setup/check-links.ts';
+import { caaFindings } from '../caa/report.ts';
 
 export const DEFAULT_CONCURRENCY = 8;
 
@@ -51,7 +59,25 @@ export interface CheckOptions {
   checkerDomain?: string;
   /** The extra handshakes (anonymous suites, one per key type). Default true. */
   extraHandshakes?: boolean;
+  /** Judge the domain's CAA records (RFC 8659/8657, src/caa) alongside. Default true. */
+  caa?: boolean;
+  /**
+   * XMPP: log this canary account in on every client endpoint, with every channel-binding type
+   * (src/sasl/canary.ts). Without it, binding types are asked about without a password.
+   */
+  canary?: CanaryAccount;
+  /**
+   * XMPP: fresh connections per host and role (c2s, s2s) whose stream ids are collected for the
+   * predictability statistics (src/audit/stream-ids.ts), at most 64. Default 8; with 0 only the ids
+   * the probes saw are analysed.
+   */
+  streamIds?: number;
   now?: () => Date;
+  /**
+   * Probe the endpoints in a random order drawn with this RNG (values in [0, 1)), so repeated
+   * checks (the watch service) have no fixed rhythm; the report keeps the discovery order.
+   */
+  shuffle?: () => number;
   onProgress?: (p: CheckProgress) => void;
 }
 
@@ -133,6 +159,8 @@ interface Probed {
   main: ProbeResult;
   anonymous?: AnonymousResult;
   keyTypes?: KeyTypeResult[];
+  sasl?: SaslObservation;
+  canary?: CanaryResult;
 }
 
 export async function runCheck(o: CheckOptions): Promise<Report> {
@@ -158,8 +186,23 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
   o.onProgress?.({ kind: 'discovered', endpoints: endpoints.length, refused: endpoints.length - toProbe.length });
 
   const tlsaPromise = lookupTlsa(o.validator, endpoints.map(tlsaOwner));
+  // CAA at the domain: the name in the certificates users' clients check (for XMPP the domain is
+  // a DNS-ID or SRV-ID in them). Looked up while the probes run.
+  const caaPromise = o.caa !== false && o.service !== 'tls' ? caaFindings(domain, o.validator) : Promise.resolve([]);
+  caaPromise.catch(() => undefined); // awaited below
+  // SASL: binding types are asked about (with failed logins) at one client endpoint per host only.
+  const isClient = (e: EndpointReport) => o.service === 'xmpp' && (e.protocol === 'xmpp-c2s' || e.protocol === 'xmpps-c2s');
+  const saslProbeAt = new Map<string, string>();
+  for (const e of toProbe) if (isClient(e) && !saslProbeAt.has(e.host)) saslProbeAt.set(e.host, e.label);
+  const canaryCache = new SaltedPasswordCache();
   let done = 0;
-  const probed = await mapBounded(toProbe, o.concurrency ?? DEFAULT_CONCURRENCY, async (e): Promise<Probed> => {
+  // Fisher–Yates over the probe order when asked; results go back to their endpoint's index.
+  const order = toProbe.map((_, i) => i);
+  for (let i = order.length - 1; o.shuffle && i > 0; i--) {
+    const j = Math.min(i, Math.floor(o.shuffle() * (i + 1)));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const probedInOrder = await mapBounded(order.map((i) => toProbe[i]!), o.concurrency ?? DEFAULT_CONCURRENCY, async (e): Promise<Probed> => {
     o.onProgress?.({ kind: 'probing', label: e.label, done, total: toProbe.length });
     const base: ProbeOptions = {
       address: e.address,
@@ -181,10 +224,25 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
       const anonymous = await probeAnonymous(base);
       extra = { anonymous, keyTypes: await probeKeyTypes(base) };
     }
+    if (isClient(e) && main.tls) {
+      const more = o.extraHandshakes !== false;
+      extra.sasl = await observeSasl(base, main, { extraSessions: more, probeBindings: more && !o.canary && saslProbeAt.get(e.host) === e.label });
+      if (o.canary) extra.canary = await runCanary(base, o.canary, { cache: canaryCache });
+    }
     done++;
     o.onProgress?.({ kind: 'probed', label: e.label, ok: main.ok, done, total: toProbe.length });
     return { main, ...extra };
   });
+  const probed: Probed[] = [];
+  order.forEach((i, k) => (probed[i] = probedInOrder[k]!));
+  // Stream ids: cheap (a header exchange each, before TLS), one connection at a time per host and role.
+  const idRuns: StreamIdRun[] =
+    o.service === 'xmpp'
+      ? await streamIdRuns(
+          toProbe.map((e, i) => ({ ...e, serviceDomain: serviceDomainOf(e, domain), probe: probed[i]!.main })),
+          { count: o.streamIds ?? DEFAULT_STREAM_ID_CONNECTIONS, ...(o.checkerDomain ? { from: o.checkerDomain } : {}), ...(o.socks ? { socks: o.socks } : {}), timeoutMs: o.timeoutMs ?? DEFAULT_TIMEOUT_MS, concurrency: o.concurrency ?? DEFAULT_CONCURRENCY, now: now() },
+        )
+      : [];
   const { byName: tlsaByName, lookups: tlsaLookups } = await tlsaPromise;
   for (const e of endpoints) {
     const t = tlsaByName.get(tlsaOwner(e));
@@ -194,6 +252,7 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
   const findings: Finding[] = [];
   const keyObs: KeyObservation[] = [];
   const paramObs: TlsParamsObservation[] = [];
+  const saslInputs: SaslEndpointInput[] = [];
   const lintUses = new Map<string, TlsaRRsetUse>();
   const checkNow = now();
 
@@ -258,6 +317,11 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
         : {}),
       ...(p.anonymous ? { anonymous: p.anonymous } : {}),
     });
+    if (p.sasl) {
+      e.sasl = { ...p.sasl, ...(p.canary ? { canary: p.canary } : {}) };
+      const daneEe = verdict?.results.some((x) => x.status === 'match' && x.record.startsWith('3 ')) === true;
+      saslInputs.push({ label: e.label, host: e.host, port: e.port, protocol: e.protocol, observation: p.sasl, ...(p.canary ? { canary: p.canary } : {}), daneEe });
+    }
     if (p.keyTypes) {
       e.keyTypes = p.keyTypes.map((k): KeyTypeView => {
         const view: KeyTypeView = { family: k.family, outcome: k.outcome, ...(k.spkiSha256 ? { spkiSha256: k.spkiSha256 } : {}), ...(k.keyType ? { keyType: k.keyType } : {}), ...(k.error ? { error: k.error } : {}) };
@@ -278,10 +342,21 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
   findings.push(...judgeTlsParams(paramObs));
   findings.push(...judgeDnssec(discovery, endpoints, tlsaByName));
   if (o.service === 'xmpp') findings.push(...judgeDirectTls(domain, discovery.endpoints));
+  if (o.service === 'xmpp') {
+    const s2sInputs = toProbe.map((e, i) => ({ endpoint: e, probe: probed[i]!.main, tlsa: tlsaByName.get(tlsaOwner(e)) }));
+    findings.push(...judgeS2s(s2sObservations(s2sInputs, softwareHintsByHost(s2sInputs, idRuns))));
+    for (const run of idRuns) findings.push(...streamIdFindings(run));
+  }
+  if (saslInputs.length) {
+    const hints = softwareHintsByHost(toProbe.map((e, i) => ({ endpoint: e, probe: probed[i]!.main })), idRuns);
+    const software = new Map([...hints].map(([host, h]) => [host, guessSoftware(h)] as const));
+    findings.push(...judgeSasl(saslInputs, { software, ...(o.canary ? { canary: { jid: o.canary.jid, requirePlus: o.canary.requirePlus === true } } : {}) }));
+  }
   for (const e of endpoints.filter((x) => x.refused)) {
     findings.push({ code: 'endpoint.address-refused', severity: 'info', title: `${e.label} was not probed`, detail: e.refused!, endpoints: [e.label], evidence: { address: e.address, class: e.addressPolicy.class } });
   }
 
+  findings.push(...(await caaPromise));
   const merged = mergeFindings(findings).sort(bySeverity);
   await linkSetupAdvice(merged, o.validator, domain, o.service);
   const lookupsFailed = discovery.lookups.filter((l) => l.security === 'indeterminate');
@@ -315,6 +390,7 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
     endpoints,
     findings: merged,
     dnssec: [...discovery.lookups, ...tlsaLookups].map(dnssecView),
+    ...(idRuns.length ? { streamIds: idRuns } : {}),
     ...(unknownBecause ? { unknownBecause } : {}),
   };
 }

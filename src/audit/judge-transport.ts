@@ -49,6 +49,8 @@ export function judgeProbe(label: string, e: Endpoint, r: ProbeResult): Finding[
       });
     } else if (r.stage === 'tls') {
       out.push({ ...base, code: 'tls.handshake-failed', severity: 'error', title: `${label}: the TLS handshake failed`, detail: message, evidence, remediation: 'Check the server\'s TLS settings: protocol versions (TLS 1.2 and 1.3), a cipher list that modern clients share, and a certificate and key that belong together.' });
+    } else if (r.stage === 'features' && e.protocol.endsWith('s2s') && /stream error <(not-authorized|policy-violation)\/>/.test(message)) {
+      // A peer without a certificate refused after TLS: certificate-only federation, judged in judge-s2s.ts.
     } else if (r.stage === 'features') {
       out.push({
         ...base,
@@ -71,7 +73,9 @@ export function judgeProbe(label: string, e: Endpoint, r: ProbeResult): Finding[
       code: 'starttls.not-required',
       severity: 'warning',
       title: `${label} offers STARTTLS but does not require it`,
-      detail: `The stream features advertise <starttls/> without <required/>, so the server also accepts ${s2s ? 'peers' : 'clients'} in clear text; an attacker who strips <starttls/> from the features is not detected by the server.`,
+      detail: s2s
+        ? `The stream features advertise <starttls/> without <required/>: the server tells peer servers that TLS is optional${st.features.dialback ? ' and offers them dialback before TLS' : ''}, so a peer may federate in clear text, and an attacker who strips <starttls/> from the features is not detected by the server. (Prosody 0.12 advertises this per host but enforces its global s2s_require_encryption when the peer authenticates; what peers see is this advertisement.)`
+        : `The stream features advertise <starttls/> without <required/>, so the server also accepts clients in clear text; an attacker who strips <starttls/> from the features is not detected by the server.`,
       evidence: { features: st.features.names },
       remediation: s2s ? 'Prosody: s2s_require_encryption = true; ejabberd: s2s_use_starttls: required.' : 'Prosody: c2s_require_encryption = true; ejabberd: starttls_required: true on the c2s listener.',
       rfc: 'RFC 6120 §5.3.1, RFC 7590 §3.1',

@@ -4,6 +4,7 @@
 // control characters are escaped so a certificate cannot rewrite the terminal.
 import type { Finding, Severity } from './finding.ts';
 import type { EndpointReport, Report } from './report.ts';
+import type { StreamIdRun } from './stream-ids.ts';
 
 export interface RenderOptions {
   color: boolean;
@@ -40,6 +41,11 @@ export function renderReport(r: Report, o: RenderOptions): string {
   head(`Endpoints (${r.endpoints.length})`);
   if (r.endpoints.length === 0) lines.push('  none found');
   for (const e of r.endpoints) lines.push(...renderEndpoint(e, r.findings, paint, o));
+
+  if (r.streamIds?.length) {
+    head('Stream ids');
+    for (const run of r.streamIds) lines.push(...renderStreamIds(run, r.findings, paint));
+  }
 
   head(`Findings (${r.findings.length})`);
   if (r.findings.length === 0) lines.push(`  ${paint(ANSI.green, 'none')}: every endpoint presents a published key over a secure DNSSEC path`);
@@ -92,10 +98,51 @@ function renderEndpoint(e: EndpointReport, findings: readonly Finding[], paint: 
   if (e.anonymous?.outcome === 'accepted') out.push(`    ${paint(ANSI.red, `accepts anonymous suites: ${e.anonymous.cipher ?? '?'} (${e.anonymous.version ?? '?'})`)}`);
   if (p.features) {
     const f = p.features;
-    out.push(`    SASL ${f.mechanisms.join(' ') || '(none)'}${f.channelBindings.length ? `; channel binding ${f.channelBindings.join(' ')}` : ''}${f.sasl2 ? '; SASL2' : ''}${f.dialback ? '; dialback' : ''}`);
+    out.push(`    SASL ${f.mechanisms.join(' ') || '(none)'}${f.channelBindings.length ? `; channel binding ${f.channelBindings.join(' ')}` : ''}${f.sasl2 ? '; SASL2' : ''}${f.dialback ? '; dialback' : ''}${f.names.some((n) => n.includes('urn:xmpp:features:bidi')) ? '; bidi' : ''}`);
   }
+  out.push(...renderSasl(e, paint));
   const mine = findings.filter((f) => f.endpoints.includes(e.label));
   if (mine.length) out.push(`    findings: ${mine.map((f) => f.code).join(', ')}`);
+  return out;
+}
+
+/** SASL under the other TLS versions, the binding types asked about, and the canary's logins. */
+function renderSasl(e: EndpointReport, paint: (c: number, s: string) => string): string[] {
+  const s = e.sasl;
+  if (!s) return [];
+  const out: string[] = [];
+  if (s.beforeTls?.length) out.push(`    SASL before TLS: ${safe(s.beforeTls.join(' '))}`);
+  for (const o of s.offers.slice(1)) out.push(`    SASL under ${o.tlsVersion}: ${safe(o.mechanisms.join(' ') || '(none)')}${o.channelBindings ? `; channel binding ${safe(o.channelBindings.join(' '))}` : ''}`);
+  for (const r of s.probeRuns) out.push(`    binding types asked under ${r.tlsVersion} without a password: ${r.error ? safe(r.error) : r.probes.map((x) => `${x.subject} ${x.verdict}`).join(', ')}`);
+  for (const a of s.canary?.attempts ?? []) {
+    const r = a.result;
+    const what = `${a.tlsVersion} ${a.mechanism} ${a.bindingType ?? `${a.gs2},,`}`;
+    const how =
+      r.outcome === 'success'
+        ? paint(ANSI.green, 'logged in, server signature verified')
+        : r.outcome === 'failure'
+          ? `${r.stage === 'client-final' && a.purpose === 'bind' ? paint(ANSI.red, 'refused at the proof') : `refused at ${r.stage}`}: ${safe(r.failure.condition)}${r.failure.text ? ` "${safe(r.failure.text)}"` : ''}${r.serverError ? ` e=${safe(r.serverError)}` : ''}`
+          : paint(ANSI.red, `${r.outcome}${'message' in r ? `: ${safe(r.message)}` : ''}`);
+    out.push(`    canary ${what}: ${how}`);
+  }
+  for (const err of s.canary?.errors ?? []) out.push(paint(ANSI.dim, `    canary: ${safe(err)}`));
+  return out;
+}
+
+/** One host and role: where the ids came from, the statistics, and what was flagged (or "no weakness seen"). */
+function renderStreamIds(run: StreamIdRun, findings: readonly Finding[], paint: (c: number, s: string) => string): string[] {
+  const s = run.stats;
+  const c = run.collection;
+  const from = [c ? `${c.connections} fresh connection${c.connections === 1 ? '' : 's'} to ${c.endpoint}` : '', run.fromProbes ? `${run.fromProbes} from the probes` : ''].filter(Boolean).join(', ');
+  const shape = s.layout === 'uuid' ? `UUID v${(s.uuidVersions ?? []).join('/v')}` : `${s.layout} (${s.alphabet.name}, ${s.alphabet.bitsPerChar} bits/char)`;
+  const out = [`  ${paint(ANSI.bold, `${run.host} ${run.role}`)}: ${s.count} id${s.count === 1 ? '' : 's'} (${from || 'none'})`];
+  if (s.count) {
+    out.push(`    ${shape}, ${s.length.min === s.length.max ? s.length.min : `${s.length.min}-${s.length.max}`} characters, about ${s.apparentBits} bits apparent entropy (${s.method}), ${s.repeats.length ? paint(ANSI.red, `${s.repeats.length} repeated`) : 'no repeats'}${s.commonPrefix ? `, common prefix "${safe(s.commonPrefix)}"` : ''}`);
+    out.push(paint(ANSI.dim, `    e.g. ${run.ids.slice(-2).map((x) => safe(x)).join(', ')}`));
+  }
+  if (c?.failures.length) out.push(`    ${c.failures.length} connection${c.failures.length === 1 ? '' : 's'} failed: ${safe(c.failures[0]!.message)}`);
+  const mine = findings.filter((f) => f.code.startsWith('xmpp.stream-id-') && run.endpoints.some((e) => f.endpoints.includes(e)) && f.title.startsWith(`${run.host} (${run.role})`));
+  out.push(mine.length ? `    flagged: ${mine.map((f) => f.code).join(', ')}` : `    ${paint(ANSI.green, 'no weakness seen')}${s.count < 4 ? ' (too few ids for statistics)' : ''}`);
   return out;
 }
 

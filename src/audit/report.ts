@@ -8,7 +8,10 @@ import type { DaneVerdict } from '../dane/tlsa-match.ts';
 import type { FeaturesAfterTls, ProbeStage, ProbeTimings, StarttlsLearned } from '../probe/probe.ts';
 import type { LeafInfo } from '../probe/tls.ts';
 import type { AnonymousResult } from '../probe/variants.ts';
+import type { CanaryResult } from '../sasl/canary.ts';
+import type { SaslObservation } from '../sasl/observe.ts';
 import type { Security } from '../dns/dnssec/problems.ts';
+import type { StreamIdRun } from './stream-ids.ts';
 
 export const REPORT_SCHEMA = 'keywatch.check-report/1';
 
@@ -61,7 +64,12 @@ export interface EndpointReport extends Endpoint {
   daneVerdict?: DaneVerdict;
   keyTypes?: KeyTypeView[];
   anonymous?: AnonymousResult;
+  /** XMPP client endpoints: SASL offered per TLS version, binding-type probes, and the canary's logins. */
+  sasl?: SaslView;
 }
+
+/** What keywatch learned about SASL at one XMPP client endpoint (src/sasl/observe.ts, canary.ts). */
+export type SaslView = SaslObservation & { canary?: CanaryResult };
 
 /** A TLSA lookup without the decoded records (their text is kept). */
 export type TlsaView = { [K in TlsaLookup['state']]: Omit<Extract<TlsaLookup, { state: K }>, 'records'> }[TlsaLookup['state']];
@@ -92,6 +100,8 @@ export interface Report {
   /** Every finding, worst first. */
   findings: Finding[];
   dnssec: DnssecView[];
+  /** XMPP: stream ids per host and role (c2s, s2s) with their predictability statistics. */
+  streamIds?: StreamIdRun[];
   /** Why the check could not tell, when status is unknown. */
   unknownBecause?: string;
 }

@@ -7,6 +7,7 @@ import { checkCommand } from './commands/check.ts';
 import { dnsCommand } from './commands/dns.ts';
 import { recordsCommand } from './commands/records.ts';
 import { rolloverCommand } from './commands/rollover.ts';
+import { serveCommand } from './commands/serve.ts';
 import { UsageError } from './errors.ts';
 import { ResolverConfigError } from '../dns/resolv-conf.ts';
 import { TrustAnchorError } from '../dns/dnssec/trust-anchor.ts';
@@ -33,6 +34,7 @@ export function buildProgram(setExit: (code: ExitCode) => void = () => undefined
   program.addCommand(caaCommand(setExit).exitOverride().showHelpAfterError('(run keywatch caa --help for usage)'));
   program.addCommand(rolloverCommand(setExit).exitOverride().showHelpAfterError('(run keywatch rollover --help for usage)'));
   program.addCommand(dnsCommand(setExit).exitOverride().showHelpAfterError('(run keywatch dns --help for usage)'));
+  program.addCommand(serveCommand(setExit).exitOverride().showHelpAfterError('(run keywatch serve --help for usage)'));
   return program;
 }
 

@@ -12,6 +12,7 @@ import { Validator } from '../../src/dns/dnssec/validator.ts';
 import { parseTrustAnchors } from '../../src/dns/dnssec/trust-anchor.ts';
 import { DnsClient } from '../../src/dns/client.ts';
 import { clientFetcher } from '../../src/dns/resolver.ts';
+import { runCheck } from '../../src/audit/check.ts';
 
 const lab = useLab();
 const ACCOUNT = 'https://acme.ca.test/acct/1';
@@ -165,5 +166,17 @@ describe('keywatch caa against the lab', () => {
     const findings = await caaFindings('own.caa.test', v);
     assert.deepEqual(findings.map((f) => f.code).sort(), ['caa.accounturi-missing', 'caa.iodef-missing', 'caa.issuewild-missing']);
     assert.ok(findings.every((f) => f.endpoints.length === 0));
+  });
+  it('keywatch check judges CAA too: nothing to say for a scenario domain pinned to its account, caa.* for one without', async () => {
+    const { state } = lab();
+    const v = new Validator(clientFetcher(new DnsClient({ servers: [state.resolver] })), parseTrustAnchors(state.trustAnchor.dnskey));
+    const good = await runCheck({ domain: 'good.test', service: 'xmpp', validator: v, caFile: state.ca.rootFile, allowPrivate: true, extraHandshakes: false, streamIds: 0 });
+    assert.deepEqual(good.findings.filter((f) => f.code.startsWith('caa.')), []);
+    const features = await runCheck({ domain: 'features.test', service: 'xmpp', validator: v, caFile: state.ca.rootFile, allowPrivate: true, extraHandshakes: false, streamIds: 0 });
+    const none = features.findings.find((f) => f.code === 'caa.none');
+    assert.ok(none, features.findings.map((f) => f.code).join(', '));
+    assert.match(none.remediation ?? '', /features\.test\. 3600 IN CAA 0 issue "letsencrypt\.org; accounturi=<ACCOUNT-URL>"/);
+    const off = await runCheck({ domain: 'features.test', service: 'xmpp', validator: v, allowPrivate: true, extraHandshakes: false, streamIds: 0, caa: false });
+    assert.ok(!off.findings.some((f) => f.code.startsWith('caa.')));
   });
 });

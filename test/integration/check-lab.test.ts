@@ -27,7 +27,8 @@ const codes = (r: Report) => r.findings.map((f) => f.code);
 const serious = (r: Report) => r.findings.filter((f) => f.severity !== 'info' && f.severity !== 'ok');
 
 /** What each scenario verdict must produce: the finding that carries it and the exit code. */
-const EXPECT: Record<Verdict, { code?: string; anyOf?: string[]; exit: number }> = {
+/** `canary`: the verdict shows only with a canary login (the scenario's own account). */
+const EXPECT: Record<Verdict, { code?: string; anyOf?: string[]; exit: number; canary?: boolean }> = {
   ok: { exit: 0 },
   'no-dnssec': { code: 'dnssec.unsigned', exit: 1 },
   'dnssec-bogus': { anyOf: ['dane.tlsa-bogus', 'dns.srv-unusable'], exit: 2 },
@@ -35,15 +36,19 @@ const EXPECT: Record<Verdict, { code?: string; anyOf?: string[]; exit: number }>
   'tlsa-mismatch': { code: 'dane.tlsa-stale', exit: 2 },
   'mitm-suspected': { code: 'dane.key-differs-on-path', exit: 2 },
   'dane-not-applicable': { code: 'dane.not-applicable', exit: 1 },
+  's2s-tls-optional': { code: 'starttls.not-required', exit: 1 },
+  'no-channel-binding': { code: 'sasl.no-channel-binding', exit: 1 },
+  'channel-binding-failed': { code: 'sasl.channel-binding-failed', exit: 2, canary: true },
+  'plus-stripped': { code: 'sasl.mechanisms-differ', exit: 2 },
 };
 
 describe('keywatch check: every lab scenario gets its verdict', () => {
-  const names: ScenarioName[] = ['good', 'ejabberd', 'unsigned', 'bogus', 'expired', 'stale', 'mitm-c2s', 'mitm-all', 'notlsa', 'srv-unsigned'];
+  const names: ScenarioName[] = ['good', 'ejabberd', 'unsigned', 'bogus', 'expired', 'stale', 'mitm-c2s', 'mitm-all', 'notlsa', 'srv-unsigned', 's2s-optional', 's2s-bidi', 'ejabberd-s2s-optional', 'prosody-noplus', 'ejabberd-noplus', 'stolen-key', 'plus-stripped'];
   for (const name of names) {
     it(`${name}`, async () => {
       const d = lab().domain(name);
-      const r = await check(d.domain);
       const want = EXPECT[d.expect.verdict];
+      const r = await check(d.domain, want.canary ? { canary: { jid: d.account.jid, password: d.account.password } } : {});
       const summary = `${name}: ${r.summary}\n${r.findings.map((f) => `${f.severity} ${f.code}: ${f.title}`).join('\n')}`;
       assert.equal(r.exitCode, want.exit, summary);
       if (want.code) assert.ok(codes(r).includes(want.code), summary);
@@ -131,7 +136,8 @@ describe('keywatch check: every lab scenario gets its verdict', () => {
       const d = lab().domain('good');
       const r = await check(d.domain, { socks: { host: '127.0.0.1', port: proxy.server.port } });
       assert.equal(r.exitCode, 0, r.summary);
-      const connections = r.endpoints.reduce((n, e) => n + 1 + (e.anonymous ? 1 : 0) + (e.keyTypes?.length ?? 0), 0);
+      const connections =
+        r.endpoints.reduce((n, e) => n + 1 + (e.anonymous ? 1 : 0) + (e.keyTypes?.length ?? 0) + (e.sasl?.connections ?? 0), 0) + (r.streamIds ?? []).reduce((n, s) => n + (s.collection?.connections ?? 0), 0);
       assert.equal(proxy.usernames.length, connections);
       assert.equal(new Set(proxy.usernames).size, connections, 'fresh credentials per connection');
       assert.deepEqual([...new Set(proxy.targets)].sort(), [`${d.address}:5222`, `${d.address}:5223`, `${d.address}:5269`]);

@@ -137,6 +137,23 @@ export interface LabState {
   files: { nsdConf: string; unboundConf: string };
   /** Milliseconds spent in each start-up phase. */
   timings: Record<string, number>;
+  /** The notifiers' XMPP side (src/notify): a bot and a user on one Prosody domain, and its PubSub service. */
+  notify: LabNotify;
+}
+
+/** The scenario whose Prosody host also serves the notification bot, a test user and a PubSub component. */
+export const NOTIFY_SCENARIO: ScenarioName = 'good';
+
+export interface LabNotify {
+  /** The XMPP domain of the bot and the user (NOTIFY_SCENARIO's). */
+  domain: string;
+  /** Where clients connect: the domain's public address, STARTTLS on 5222 (certificate from the lab CA). */
+  address: string;
+  port: number;
+  /** The XEP-0060 service (Prosody's mod_pubsub as a component; the bot owns it). */
+  pubsub: string;
+  bot: { jid: string; password: string };
+  users: { alice: { jid: string; password: string } };
 }
 
 export interface Lab {
@@ -203,7 +220,8 @@ const SERVICES: Array<{ service: XmppService; port: number; tls: 'starttls' | 'd
   { service: 'xmpp-server', port: XMPP_PORTS.s2s, tls: 'starttls', c2s: false },
 ];
 
-function intercepted(p: Planned, c2s: boolean): boolean {
+function intercepted(p: Planned, c2s: boolean, service: XmppService): boolean {
+  if (p.spec.mitm !== 'none' && p.spec.interceptor?.only) return p.spec.interceptor.only.includes(service);
   return p.spec.mitm === 'all' || (p.spec.mitm === 'c2s' && c2s);
 }
 
@@ -369,7 +387,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
               });
             const [real, interceptor, retired, next] = await Promise.all([
               leaf(''),
-              spec.mitm !== 'none' ? leaf('-interceptor') : undefined,
+              spec.mitm !== 'none' && spec.interceptor?.key !== 'stolen' ? leaf('-interceptor') : undefined,
               spec.tlsa === 'old-ee' ? leaf('-retired') : undefined,
               spec.nextKey ? leaf('-next') : undefined,
             ]);
@@ -423,14 +441,22 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     stoppers.push(() => stopDaemon(dns.nsd), () => stopDaemon(dns.unbound));
 
     const backend = { prosody: addr(net, 2, 1), ejabberd: addr(net, 3, 1) };
+    const notifyDomain = `${NOTIFY_SCENARIO}.test`;
+    const notifyAccounts = {
+      bot: { user: 'keywatch-bot', password: randomBytes(12).toString('base64url') },
+      alice: { user: 'alice', password: randomBytes(12).toString('base64url') },
+    };
     const serverFor = (kind: 'prosody' | 'ejabberd') => {
       const mine = planned.filter((p) => p.spec.server === kind);
       return {
         dir,
         registry,
         addresses: [backend[kind], ...mine.filter((p) => p.spec.mitm === 'none').map((p) => p.address)],
-        hosts: mine.map((p) => ({ domain: p.domain, chainFile: p.real.chainFile, keyFile: p.real.keyFile, bundleFile: p.real.bundleFile })),
-        users: mine.map((p) => ({ user: 'canary', domain: p.domain, password: p.password })),
+        hosts: mine.map((p) => ({ domain: p.domain, chainFile: p.real.chainFile, keyFile: p.real.keyFile, bundleFile: p.real.bundleFile, ...(p.spec.s2s ? { s2s: p.spec.s2s } : {}), ...(p.spec.sasl ? { sasl: p.spec.sasl } : {}), ...(p.domain === notifyDomain ? { pubsub: { owners: [`${notifyAccounts.bot.user}@${notifyDomain}`] } } : {}) })),
+        users: [
+          ...mine.map((p) => ({ user: 'canary', domain: p.domain, password: p.password })),
+          ...mine.filter((p) => p.domain === notifyDomain).flatMap((p) => Object.values(notifyAccounts).map((a) => ({ ...a, domain: p.domain }))),
+        ],
       };
     };
     const pem = (f: string) => readFileSync(f, 'utf8');
@@ -466,14 +492,19 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         planned
           .filter((p) => p.spec.mitm !== 'none')
           .flatMap((p) =>
-            SERVICES.map(({ port, tls, c2s }) => {
-              const mode: ProxyMode = !intercepted(p, c2s) ? 'relay' : tls === 'direct' ? 'direct-tls' : 'xmpp-starttls';
+            SERVICES.map(({ service, port, tls, c2s }) => {
+              const mode: ProxyMode = !intercepted(p, c2s, service) ? 'relay' : tls === 'direct' ? 'direct-tls' : 'xmpp-starttls';
+              // A stolen key: the server's own key and certificate, held by a careful attacker (mitm.ts).
+              const stolen = p.spec.interceptor?.key === 'stolen';
+              const held = p.interceptor ?? p.real;
               return startProxy({
                 listen: { host: p.address, port },
                 upstream: { host: backend[p.spec.server], port },
                 mode,
                 servername: p.domain,
-                tls: { cert: readFileSync(p.interceptor!.chainFile), key: readFileSync(p.interceptor!.keyFile) },
+                tls: { cert: readFileSync(held.chainFile), key: readFileSync(held.keyFile) },
+                ...(stolen ? { careful: true } : {}),
+                ...(p.spec.interceptor?.stripPlus ? { stripPlus: true } : {}),
               });
             }),
           ),
@@ -500,6 +531,14 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       dnsZones: DNS_ZONES.map((z) => ({ ...z, zone: `${z.label}.test.`, kskTag: zones.get(`${z.label}.test`)?.ksk?.keyTag ?? 0 })),
       files: { nsdConf: dns.nsdConf, unboundConf: dns.unboundConf },
       timings,
+      notify: {
+        domain: notifyDomain,
+        address: planned.find((p) => p.domain === notifyDomain)!.address,
+        port: XMPP_PORTS.c2s,
+        pubsub: `pubsub.${notifyDomain}`,
+        bot: { jid: `${notifyAccounts.bot.user}@${notifyDomain}`, password: notifyAccounts.bot.password },
+        users: { alice: { jid: `${notifyAccounts.alice.user}@${notifyDomain}`, password: notifyAccounts.alice.password } },
+      },
     };
     writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));
     writeFileSync(join(dir, 'trust-anchor.ds'), `${state.trustAnchor.ds}\n`);
@@ -565,8 +604,8 @@ function describe(p: Planned, zones: Map<string, BuiltZone>, intermediateSpki: s
   const tlsa = tlsaRecords(p, intermediateSpki);
   const published = new Set(tlsa.filter((r) => / 3 1 1 /.test(r)).map((r) => r.split(' ').pop()));
   const endpoints = SERVICES.map(({ service, port, tls, c2s }): LabEndpoint => {
-    const mitm = intercepted(p, c2s);
-    const key = mitm ? p.interceptor! : p.real;
+    const mitm = intercepted(p, c2s, service);
+    const key = mitm && p.interceptor ? p.interceptor : p.real;
     return {
       service,
       srvName: `_${service}._tcp.${p.domain}`,

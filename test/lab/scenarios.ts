@@ -14,7 +14,16 @@ export type ScenarioName =
   | 'notlsa'
   | 'srv-unsigned'
   | 'setup'
-  | 'rollover';
+  | 'rollover'
+  | 's2s-optional'
+  | 's2s-bidi'
+  | 'ejabberd-s2s-optional'
+  | 'prosody-noplus'
+  | 'ejabberd-noplus'
+  | 'stolen-key'
+  | 'plus-stripped'
+  | 'watch'
+  | 'watch-restart';
 
 /** How a validating resolver judges a set of records. */
 export type DnssecState = 'secure' | 'insecure' | 'bogus';
@@ -31,9 +40,50 @@ export type DnssecState = 'secure' | 'insecure' | 'bogus';
  *  - mitm-suspected:      some endpoints of a host present a key no TLSA names while others
  *                         present the published key: the pattern of an interception;
  *  - dane-not-applicable: the SRV records are secure but their target lies in an unsigned zone,
- *                         so DANE does not apply (RFC 7673 §3) and TLSA there must be ignored.
+ *                         so DANE does not apply (RFC 7673 §3) and TLSA there must be ignored;
+ *  - no-channel-binding: keys and DANE are fine, but SCRAM is offered without any -PLUS mechanism;
+ *  - channel-binding-failed: every endpoint presents the published key (an interceptor holds the
+ *                         server's own key), but a canary login with channel binding fails: only
+ *                         `keywatch check --canary` can see it;
+ *  - plus-stripped:       an interceptor removes -PLUS from the SASL offer on some paths: the
+ *                         mechanism lists differ, and the server refuses the canary's "y" flag;
+ *  - s2s-tls-optional:    keys and DANE are fine, but port 5269 offers STARTTLS without requiring it.
  */
-export type Verdict = 'ok' | 'no-dnssec' | 'dnssec-bogus' | 'no-tlsa' | 'tlsa-mismatch' | 'mitm-suspected' | 'dane-not-applicable';
+export type Verdict = 'ok' | 'no-dnssec' | 'dnssec-bogus' | 'no-tlsa' | 'tlsa-mismatch' | 'mitm-suspected' | 'dane-not-applicable' | 's2s-tls-optional' | 'no-channel-binding' | 'channel-binding-failed' | 'plus-stripped';
+
+/**
+ * How a scenario's host treats server-to-server streams (default: STARTTLS required, no bidi).
+ * Set per virtual host: Prosody reads `s2s_require_encryption` per host for the STARTTLS feature it
+ * advertises (mod_tls) and loads mod_s2s_bidi per host; ejabberd reads `s2s_use_starttls` per host
+ * through `host_config`.
+ */
+export interface S2sPlan {
+  starttls: 'required' | 'optional';
+  /** XEP-0288 bidirectional streams (Prosody's mod_s2s_bidi on this host). */
+  bidi?: boolean;
+}
+
+/** SASL settings of a scenario's host (test/integration/sasl-lab.test.ts). */
+export interface SaslPlan {
+  /**
+   * false: no SCRAM-*-PLUS (Prosody: disable_sasl_mechanisms in the VirtualHost; ejabberd:
+   * disable_sasl_mechanisms under host_config).
+   */
+  plus: boolean;
+}
+
+/** The interceptor of a scenario with `mitm` other than none. */
+export interface InterceptorPlan {
+  /**
+   * `stolen`: the server's own key and certificate (so key comparisons see nothing), held by a
+   * careful attacker: default TLS suites, and upstream the TLS version the client negotiated.
+   */
+  key: 'own' | 'stolen';
+  /** Remove SCRAM-*-PLUS mechanisms and the XEP-0440 list from the stream features after TLS. */
+  stripPlus?: boolean;
+  /** Intercept only these services; the other ports are relayed untouched (default: as `mitm` says). */
+  only?: Array<'xmpp-client' | 'xmpps-client' | 'xmpp-server'>;
+}
 
 /** Which TLSA records a scenario publishes for its host's ports. */
 export type TlsaPlan =
@@ -59,6 +109,12 @@ export interface ScenarioSpec {
   nextKey?: boolean;
   /** Tests rewrite this scenario's zone or certificates while they run: other tests must not judge it. */
   mutable?: boolean;
+  /** Server-to-server settings of this host (default: STARTTLS required, no bidi). */
+  s2s?: S2sPlan;
+  /** SASL settings of this host (default: the server's own, which offer SCRAM-*-PLUS). */
+  sasl?: SaslPlan;
+  /** What the interceptor of `mitm` holds and does (default: a key of its own from the same CA). */
+  interceptor?: InterceptorPlan;
   expect: { srv: DnssecState; tlsa: DnssecState | 'absent'; verdict: Verdict; why: string };
 }
 
@@ -198,6 +254,114 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     mitm: 'none',
     mutable: true,
     expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'the published key is served until the test rolls it over' },
+  },
+  // Server-to-server settings (test/integration/s2s-lab.test.ts).
+  {
+    name: 's2s-optional',
+    description: 'like good, but Prosody offers STARTTLS on port 5269 without requiring it (s2s_require_encryption = false for this host)',
+    server: 'prosody',
+    zone: signed,
+    tlsa: 'ee+ta',
+    mitm: 'none',
+    s2s: { starttls: 'optional' },
+    expect: { srv: 'secure', tlsa: 'secure', verdict: 's2s-tls-optional', why: 'port 5269 advertises <starttls/> without <required/>' },
+  },
+  {
+    name: 's2s-bidi',
+    description: 'like good, with XEP-0288 bidirectional server-to-server streams (mod_s2s_bidi on this host)',
+    server: 'prosody',
+    zone: signed,
+    tlsa: 'ee+ta',
+    mitm: 'none',
+    s2s: { starttls: 'required', bidi: true },
+    expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'bidi is a feature, not a weakness; everything else is as in good' },
+  },
+  {
+    name: 'ejabberd-s2s-optional',
+    description: 'like ejabberd, but port 5269 offers STARTTLS without requiring it (host_config s2s_use_starttls: optional)',
+    server: 'ejabberd',
+    zone: { ...signed, nsec3: false },
+    tlsa: 'ee+ta',
+    mitm: 'none',
+    s2s: { starttls: 'optional' },
+    expect: { srv: 'secure', tlsa: 'secure', verdict: 's2s-tls-optional', why: 'port 5269 advertises <starttls/> without <required/>' },
+  },
+  // SASL channel binding (test/integration/sasl-lab.test.ts).
+  {
+    name: 'prosody-noplus',
+    description: 'like good, but Prosody offers no SCRAM-*-PLUS (disable_sasl_mechanisms in this VirtualHost)',
+    server: 'prosody',
+    zone: signed,
+    tlsa: 'ee+ta',
+    mitm: 'none',
+    sasl: { plus: false },
+    expect: { srv: 'secure', tlsa: 'secure', verdict: 'no-channel-binding', why: 'SCRAM without -PLUS under TLS 1.3 and TLS 1.2: no client can bind' },
+  },
+  {
+    name: 'ejabberd-noplus',
+    description: 'like ejabberd, but no SCRAM-*-PLUS (disable_sasl_mechanisms under host_config)',
+    server: 'ejabberd',
+    zone: { ...signed, nsec3: false },
+    tlsa: 'ee+ta',
+    mitm: 'none',
+    sasl: { plus: false },
+    expect: { srv: 'secure', tlsa: 'secure', verdict: 'no-channel-binding', why: 'SCRAM without -PLUS under TLS 1.3 and TLS 1.2: no client can bind' },
+  },
+  {
+    name: 'stolen-key',
+    description: "an interceptor holding the server's own key and certificate on the client ports, relaying the stream with the client's TLS version upstream",
+    server: 'prosody',
+    zone: signed,
+    tlsa: 'ee',
+    mitm: 'c2s',
+    interceptor: { key: 'stolen' },
+    expect: {
+      srv: 'secure',
+      tlsa: 'secure',
+      verdict: 'channel-binding-failed',
+      why: "every endpoint presents the published key; the canary's tls-unique binding (TLS 1.2) fails while its password works",
+    },
+  },
+  {
+    name: 'plus-stripped',
+    description: "an interceptor with the server's own key on port 5222 only, removing SCRAM-*-PLUS and XEP-0440 from the stream features after TLS",
+    server: 'prosody',
+    zone: signed,
+    tlsa: 'ee',
+    mitm: 'c2s',
+    interceptor: { key: 'stolen', stripPlus: true, only: ['xmpp-client'] },
+    expect: {
+      srv: 'secure',
+      tlsa: 'secure',
+      verdict: 'plus-stripped',
+      why: 'under TLS 1.2 port 5222 offers no -PLUS while 5223 does, and the server refuses the canary\'s "y" flag on 5222',
+    },
+  },
+  // Changed by the watch service's tests (test/integration/watch-*.test.ts) while they run: a MITM
+  // simulated by serving the next key before its TLSA record exists, and a rollover by the procedure.
+  {
+    name: 'watch',
+    description: 'like rollover (TLSA 3 1 1 with a 2-second TTL, a next key ready), for the watch service tests to switch keys under',
+    server: 'prosody',
+    zone: signed,
+    tlsa: 'ee',
+    tlsaTtl: 2,
+    nextKey: true,
+    mitm: 'none',
+    mutable: true,
+    expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'the published key is served until a test swaps it' },
+  },
+  {
+    name: 'watch-restart',
+    description: 'like watch, for the restart test (test/integration/watch-restart.test.ts), so it never shares a domain with the alert tests',
+    server: 'prosody',
+    zone: signed,
+    tlsa: 'ee',
+    tlsaTtl: 2,
+    nextKey: true,
+    mitm: 'none',
+    mutable: true,
+    expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'the published key is served until the test swaps it' },
   },
 ];
 

@@ -6,6 +6,13 @@ import { run, spawnDaemon, stopDaemon, tcpOpen, waitUntil, type Daemon } from '.
 
 export const XMPP_PORTS = { c2s: 5222, c2sDirectTls: 5223, s2s: 5269 } as const;
 
+/**
+ * A peer domain Prosody must authenticate by certificate (s2s_secure_domains): a probe whose s2s
+ * stream `from` is this domain and that presents no certificate meets Prosody's s2s_secure_auth
+ * behaviour on every host, while every other `from` keeps the lab's default (dialback allowed).
+ */
+export const SECURE_PEER_DOMAIN = 'secure-peer.test';
+
 export interface XmppHost {
   domain: string;
   /** Leaf + intermediate, PEM. */
@@ -13,7 +20,16 @@ export interface XmppHost {
   keyFile: string;
   /** Leaf + intermediate + key in one file. */
   bundleFile: string;
+  /** Server-to-server settings for this host alone (default: STARTTLS required, no bidi). */
+  s2s?: { starttls: 'required' | 'optional'; bidi?: boolean };
+  /** A XEP-0060 PubSub service `pubsub.<domain>` (Prosody's mod_pubsub) whose owners, who may create nodes, are these JIDs. */
+  pubsub?: { owners: string[] };
+  /** SASL settings for this host alone (default: the server's, with SCRAM-*-PLUS). */
+  sasl?: { plus: boolean };
 }
+
+/** The -PLUS mechanisms a host disables when its SASL plan says `plus: false`. */
+const PLUS_MECHANISMS = ['SCRAM-SHA-1-PLUS', 'SCRAM-SHA-256-PLUS', 'SCRAM-SHA-512-PLUS'];
 
 export interface XmppServerOptions {
   dir: string;
@@ -69,12 +85,20 @@ export async function startProsody(o: XmppServerOptions): Promise<XmppServer> {
       'c2s_require_encryption = true',
       's2s_require_encryption = true',
       's2s_secure_auth = false',
+      `s2s_secure_domains = { ${luaString(SECURE_PEER_DOMAIN)} }`,
       'modules_enabled = { "roster", "saslauth", "tls", "dialback", "disco", "ping", "version", "time" }',
       `certificates = ${luaString(certs)}`,
       ...o.hosts.flatMap((h) => [
         `VirtualHost ${luaString(h.domain)}`,
         // The copies, not the CA's files: a test swaps a host's certificate by rewriting them (lab mutate.ts).
         `  ssl = { certificate = ${luaString(join(certs, `${h.domain}.crt`))}, key = ${luaString(join(certs, `${h.domain}.key`))} }`,
+        // Per host in 0.12: mod_tls advertises <required/> from the host's value (mod_s2s enforces the global one).
+        ...(h.s2s?.starttls === 'optional' ? ['  s2s_require_encryption = false'] : []),
+        ...(h.s2s?.bidi ? ['  modules_enabled = { "s2s_bidi" }'] : []),
+        // A component of this server: clients reach it through their own stream, no DNS needed.
+        ...(h.pubsub ? [`Component ${luaString(`pubsub.${h.domain}`)} "pubsub"`, `  admins = { ${h.pubsub.owners.map(luaString).join(', ')} }`] : []),
+        // mod_saslauth reads it per host; it replaces the default { "DIGEST-MD5" }, so that stays listed.
+        ...(h.sasl?.plus === false ? [`  disable_sasl_mechanisms = { ${['DIGEST-MD5', ...PLUS_MECHANISMS].map(luaString).join(', ')} }`] : []),
       ]),
       '',
     ].join('\n'),
@@ -92,6 +116,20 @@ export async function startProsody(o: XmppServerOptions): Promise<XmppServer> {
     daemon,
     stop: () => stopDaemon(daemon),
   };
+}
+
+/** ejabberd's per-host options (one host_config map for every host that has any). */
+function ejabberdHostConfig(hosts: readonly XmppHost[]): string[] {
+  const per = hosts
+    .map((h) => ({
+      h,
+      lines: [
+        ...(h.s2s?.starttls === 'optional' ? ['s2s_use_starttls: optional'] : []),
+        ...(h.sasl?.plus === false ? [`disable_sasl_mechanisms: [${PLUS_MECHANISMS.map((m) => `"${m}"`).join(', ')}]`] : []),
+      ],
+    }))
+    .filter((x) => x.lines.length);
+  return per.length ? ['host_config:', ...per.flatMap(({ h, lines }) => [`  "${h.domain}":`, ...lines.map((l) => `    ${l}`)])] : [];
 }
 
 export async function startEjabberd(o: XmppServerOptions & { distPort: number; nodeName: string }): Promise<XmppServer> {
@@ -137,6 +175,8 @@ export async function startEjabberd(o: XmppServerOptions & { distPort: number; n
       'auth_password_format: scram',
       'auth_scram_hash: sha256',
       's2s_use_starttls: required',
+      // Per host through host_config (not one of ejabberd 23.01's global-only options).
+      ...ejabberdHostConfig(o.hosts),
       'api_permissions:',
       '  "console commands":',
       '    from: [ejabberd_ctl]',
