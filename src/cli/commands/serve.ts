@@ -2,11 +2,7 @@
 // watched domain (directly and over Tor), alerts through the outbox, the JSON API, /healthz and
 // /metrics — until SIGTERM or SIGINT, then stop gracefully (docs/SERVICE.md).
 import { Command } from 'commander';
-import { ConfigError, loadConfig } from '../../service/config.ts';
-import { jsonLog } from '../../service/log.ts';
-import { MigrationError } from '../../service/store/migrations.ts';
-import { DatabaseOpenError } from '../../service/store/open.ts';
-import { WatchService } from '../../service/service.ts';
+import type { WatchService } from '../../service/service.ts';
 import { UsageError } from '../errors.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
 
@@ -32,6 +28,15 @@ Example:
   keywatch serve --config /etc/keywatch/keywatch.json`,
     )
     .action(async (opts: { config: string; checkConfig?: boolean }) => {
+      // The service's modules (database drivers, notifiers) load only when the service runs, so
+      // every other command starts as fast as before.
+      const [{ ConfigError, loadConfig }, { jsonLog }, { MigrationError }, { DatabaseOpenError }, { WatchService }] = await Promise.all([
+        import('../../service/config.ts'),
+        import('../../service/log.ts'),
+        import('../../service/store/migrations.ts'),
+        import('../../service/store/open.ts'),
+        import('../../service/service.ts'),
+      ]);
       let config;
       try {
         config = loadConfig(opts.config);
