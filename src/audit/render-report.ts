@@ -5,6 +5,7 @@
 import type { Finding, Severity } from './finding.ts';
 import type { EndpointReport, Report } from './report.ts';
 import type { StreamIdRun } from './stream-ids.ts';
+import { ANSI, painter, safe, SEVERITY_COLOR, wrap } from './terminal-text.ts';
 
 export interface RenderOptions {
   color: boolean;
@@ -12,18 +13,10 @@ export interface RenderOptions {
   verbose?: boolean;
 }
 
-const ANSI = { red: 31, yellow: 33, green: 32, cyan: 36, magenta: 35, dim: 2, bold: 1 } as const;
-
-/** Escape C0/C1 controls (and DEL) in untrusted text. */
-export function safe(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
 
 export function renderReport(r: Report, o: RenderOptions): string {
-  const paint = (code: number, s: string) => (o.color ? `\u001b[${code}m${s}\u001b[0m` : s);
-  const sevColor: Record<Severity, number> = { critical: ANSI.magenta, error: ANSI.red, warning: ANSI.yellow, info: ANSI.cyan, ok: ANSI.green };
-  const sev = (s: Severity) => paint(sevColor[s], s.toUpperCase().padEnd(8));
+  const paint = painter(o.color);
+  const sev = (s: Severity) => paint(SEVERITY_COLOR[s], s.toUpperCase().padEnd(8));
   const lines: string[] = [];
   const head = (s: string) => lines.push('', paint(ANSI.bold, s));
 
@@ -157,15 +150,3 @@ function renderFinding(f: Finding, sev: (s: Severity) => string): string[] {
   return out;
 }
 
-function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out;
-}

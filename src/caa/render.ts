@@ -2,7 +2,7 @@
 // Relevant RRset explained, the verdict for the CA asked about, the findings worst first with
 // their fixes, and the recommended records. Record text comes from DNS: control characters are
 // escaped so a zone cannot rewrite the terminal.
-import { safe } from '../audit/render-report.ts';
+import { ANSI, painter, safe, SEVERITY_COLOR, wrap } from '../audit/terminal-text.ts';
 import type { Finding, Severity } from '../audit/finding.ts';
 import type { Security } from '../dns/dnssec/problems.ts';
 import type { Decision } from './evaluate.ts';
@@ -12,24 +12,10 @@ export interface CaaRenderOptions {
   color: boolean;
 }
 
-const ANSI = { red: 31, green: 32, yellow: 33, magenta: 35, cyan: 36, dim: 2, bold: 1 } as const;
-
-function wrap(text: string, width: number): string[] {
-  const out: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > width) {
-      out.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) out.push(line);
-  return out;
-}
 
 export function renderCaaReport(r: CaaReport, o: CaaRenderOptions): string {
-  const paint = (code: number, s: string) => (o.color ? `\u001b[${code}m${s}\u001b[0m` : s);
-  const sevColor: Record<Severity, number> = { critical: ANSI.magenta, error: ANSI.red, warning: ANSI.yellow, info: ANSI.cyan, ok: ANSI.green };
+  const paint = painter(o.color);
+  const sevColor = SEVERITY_COLOR;
   const secColor: Record<Security, number> = { secure: ANSI.green, insecure: ANSI.yellow, bogus: ANSI.red, indeterminate: ANSI.red };
   const sec = (s: Security) => paint(secColor[s], `${s === 'secure' ? '✔' : s === 'insecure' ? '!' : '✘'} ${s}`.padEnd(15));
   const lines: string[] = [];

@@ -1,7 +1,7 @@
 // The records report as text an admin pastes: a zone-file fragment (BIND and NSD read it; every
 // explanation is a `;` comment, so the whole output can go into a zone as it is), or nsupdate
 // commands (RFC 2136 dynamic update), or JSON.
-import { safe } from '../audit/render-report.ts';
+import { safe } from '../audit/terminal-text.ts';
 import type { DnssecReadiness } from './dnssec-readiness.ts';
 import type { RecordsReport } from './records.ts';
 import type { OwnerPlan } from './tlsa-records.ts';

@@ -1,7 +1,7 @@
 // The rollover plan as text: the five steps with where the domain stands, whether the next
 // action is safe now and why, the records to add or remove, and per-owner detail when owners
 // are at different steps.
-import { safe } from '../audit/render-report.ts';
+import { safe } from '../audit/terminal-text.ts';
 import { formatDuration, STEP_ORDER, type RolloverPlan, type RolloverStep } from './rollover.ts';
 
 const fqdn = (n: string) => (n.endsWith('.') ? n : `${n}.`);

@@ -8,7 +8,7 @@ import { endpointLabel, mergeFindings, type Finding } from '../../../src/audit/f
 import { judgeDnssec } from '../../../src/audit/judge-dnssec.ts';
 import { judgeDirectTls, judgeProbe } from '../../../src/audit/judge-transport.ts';
 import { statusOf } from '../../../src/audit/report.ts';
-import { safe } from '../../../src/audit/render-report.ts';
+import { safe } from '../../../src/audit/terminal-text.ts';
 import type { TlsaLookup } from '../../../src/audit/tlsa-lookup.ts';
 import type { ProbeResult } from '../../../src/probe/probe.ts';
 import type { ValidationResult } from '../../../src/dns/dnssec/validator.ts';
