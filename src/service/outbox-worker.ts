@@ -10,6 +10,7 @@ import { claimDueDeliveries, markFailed, markRetry, markSent, type DeliveryRow }
 import type { Store } from './store/store.ts';
 import { getSubscription } from './store/subscriptions.ts';
 import { jittered } from './timing.ts';
+import { PollLoop, withinGrace } from './poll-loop.ts';
 
 export interface OutboxOptions {
   store: Store;
@@ -34,41 +35,19 @@ export function retryDelay(attempt: number, o: Pick<OutboxOptions, 'retryBaseMs'
   return Math.min(o.retryBaseMs * 2 ** Math.min(Math.max(attempt, 1) - 1, 30), o.retryMaxMs);
 }
 
-export class OutboxWorker {
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<number> | undefined;
-  private stopping = false;
+export class OutboxWorker extends PollLoop {
   private readonly inflight = new Set<Promise<void>>();
-  /** Timers run only after start(); tests drive tick() by hand. */
-  private started = false;
 
-  constructor(private readonly o: OutboxOptions) {}
+  constructor(private readonly o: OutboxOptions) {
+    super(o.pollMs);
+  }
 
   start(): void {
-    this.started = true;
-    this.schedule(0);
-  }
-
-  kick(): void {
-    if (this.started && !this.stopping) this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopping || !this.started) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      void this.tick().finally(() => this.schedule(this.o.pollMs));
-    }, ms);
-    this.timer.unref?.();
+    this.startPolling();
   }
 
   /** Send what is due, up to `concurrency` at once; resolves when those sends are recorded. */
-  tick(): Promise<number> {
-    this.ticking ??= this.drain().finally(() => (this.ticking = undefined));
-    return this.ticking;
-  }
-
-  private async drain(): Promise<number> {
+  protected async pass(): Promise<number> {
     let sent = 0;
     while (!this.stopping) {
       let batch: DeliveryRow[];
@@ -140,11 +119,8 @@ export class OutboxWorker {
 
   /** Stop claiming; wait up to graceMs for sends in flight (unfinished ones are resent after their lease). */
   async stop(graceMs: number): Promise<void> {
-    this.stopping = true;
-    clearTimeout(this.timer);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all([this.ticking, ...this.inflight]), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
-    clearTimeout(timer);
+    this.halt();
+    await withinGrace(Promise.all([this.ticking, ...this.inflight]), graceMs);
   }
 }
 

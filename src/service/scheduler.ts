@@ -5,6 +5,7 @@
 import { errorText, type Log } from './log.ts';
 import { claimDue, releaseClaims, requeue, type DomainRow } from './store/domains.ts';
 import type { Store } from './store/store.ts';
+import { PollLoop, withinGrace } from './poll-loop.ts';
 
 export interface SchedulerOptions {
   store: Store;
@@ -28,15 +29,12 @@ interface Job {
   abort: AbortController;
 }
 
-export class Scheduler {
+export class Scheduler extends PollLoop {
   private readonly jobs = new Map<string, Job>();
-  private timer: NodeJS.Timeout | undefined;
-  private ticking: Promise<number> | undefined;
-  private stopping = false;
-  /** Timers run only after start(); tests drive tick() by hand. */
-  private started = false;
 
-  constructor(private readonly o: SchedulerOptions) {}
+  constructor(private readonly o: SchedulerOptions) {
+    super(o.pollMs);
+  }
 
   get running(): number {
     return this.jobs.size;
@@ -50,32 +48,11 @@ export class Scheduler {
   async start(): Promise<void> {
     const released = await releaseClaims(this.o.store.db, this.o.worker);
     if (released) this.o.log.info({ event: 'requeued', worker: this.o.worker, domains: released }, `${released} domain(s) claimed before a restart are due again`);
-    this.started = true;
-    this.schedule(0);
-  }
-
-  /** Look for due work now (e.g. right after a domain was added). */
-  kick(): void {
-    if (this.started && !this.stopping) this.schedule(0);
-  }
-
-  private schedule(ms: number): void {
-    if (this.stopping || !this.started) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      void this.tick().finally(() => this.schedule(this.o.pollMs));
-    }, ms);
-    this.timer.unref?.();
+    this.startPolling();
   }
 
   /** Claim as much due work as there are free slots and start it; returns how many started. */
-  tick(): Promise<number> {
-    // One claim at a time: two overlapping ticks would both see the same free slots.
-    this.ticking ??= this.claim().finally(() => (this.ticking = undefined));
-    return this.ticking;
-  }
-
-  private async claim(): Promise<number> {
+  protected async pass(): Promise<number> {
     if (this.stopping) return 0;
     const free = this.o.concurrency - this.jobs.size;
     if (free <= 0) return 0;
@@ -120,13 +97,9 @@ export class Scheduler {
    * at once). Returns how many were requeued.
    */
   async stop(graceMs: number): Promise<number> {
-    this.stopping = true;
-    clearTimeout(this.timer);
+    this.halt();
     await this.ticking;
-    const all = Promise.all([...this.jobs.values()].map((j) => j.done));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
-    clearTimeout(timer);
+    await withinGrace(Promise.all([...this.jobs.values()].map((j) => j.done)), graceMs);
     const left = [...this.jobs.values()];
     for (const job of left) {
       job.abort.abort();
