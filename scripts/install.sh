@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # gnutls-bin (danetool), which with ldns-dane are the DANE tools keywatch's records are held to.
 # postgresql: the watch service's store is tested on PostgreSQL too (a throw-away server per test file,
 # test/helpers/postgres.ts); the packaged cluster is not used.
-APT_PACKAGES=(nsd unbound ldnsutils knot-dnsutils bind9-dnsutils prosody ejabberd openssl procps hash-slinger gnutls-bin postgresql)
+APT_PACKAGES=(nsd unbound ldnsutils knot-dnsutils bind9-dnsutils prosody ejabberd openssl procps hash-slinger gnutls-bin postgresql chromium)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

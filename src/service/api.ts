@@ -10,6 +10,7 @@ import { SubscriptionError } from './subscribers.ts';
 import { normalizeDomain, normalizeService, TargetError } from './targets.ts';
 import { domainView, historyView } from './views.ts';
 import type { WatchService } from './service.ts';
+import { webContext, webRoute } from '../web/routes.ts';
 
 const MAX_BODY = 16 * 1024;
 
@@ -89,6 +90,7 @@ function positive(text: string | null, what: string, max: number, def: number): 
 export async function startApi(svc: WatchService): Promise<ApiServer> {
   const c = svc.config;
   let accepting = true;
+  const web = webContext(svc, (req) => clientAddress(req, c.trustProxy));
 
   const rateLimit = (req: IncomingMessage) => {
     const r = svc.limiter.take(clientAddress(req, c.trustProxy));
@@ -115,6 +117,8 @@ export async function startApi(svc: WatchService): Promise<ApiServer> {
     const url = new URL(req.url ?? '/', 'http://keywatch.invalid');
     const path = url.pathname;
     const method = req.method ?? 'GET';
+    // The HTML pages (src/web) first; everything else is the JSON API.
+    if (await webRoute(web, req, res, url)) return;
     const only = (...methods: string[]) => {
       if (!methods.includes(method)) throw new HttpError(405, 'method-not-allowed', `${path} takes ${methods.join(' or ')}`, { allow: methods.join(', ') });
     };

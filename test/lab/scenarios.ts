@@ -23,7 +23,8 @@ export type ScenarioName =
   | 'stolen-key'
   | 'plus-stripped'
   | 'watch'
-  | 'watch-restart';
+  | 'watch-restart'
+  | 'web';
 
 /** How a validating resolver judges a set of records. */
 export type DnssecState = 'secure' | 'insecure' | 'bogus';
@@ -354,6 +355,18 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
   {
     name: 'watch-restart',
     description: 'like watch, for the restart test (test/integration/watch-restart.test.ts), so it never shares a domain with the alert tests',
+    server: 'prosody',
+    zone: signed,
+    tlsa: 'ee',
+    tlsaTtl: 2,
+    nextKey: true,
+    mitm: 'none',
+    mutable: true,
+    expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'the published key is served until the test swaps it' },
+  },
+  {
+    name: 'web',
+    description: 'like watch, for the web pages\' browser test (test/integration/web-browser.test.ts) to switch to a MITM and back',
     server: 'prosody',
     zone: signed,
     tlsa: 'ee',
