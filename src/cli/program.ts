@@ -15,7 +15,7 @@ import { VERSION } from '../version.ts';
 
 const DESCRIPTION = `Would you notice if someone were intercepting your users?
 
-keywatch validates DNSSEC from the root, probes a domain's XMPP and mail endpoints as a client would, and compares the keys they present with the domain's DANE TLSA records.`;
+keywatch validates DNSSEC from the root, probes a domain's XMPP and mail endpoints as a client would, compares the keys they present with the domain's DANE TLSA records, audits SASL channel binding (and proves it with a canary login), checks CAA, tells admins which records to publish, and watches domains as a service with alerts.`;
 
 const EPILOG = `
 Exit codes (Nagios convention): 0 ok, 1 warning, 2 critical or error, 3 unknown or bad usage.
