@@ -5,7 +5,7 @@
 import type { Report, Status } from '../audit/report.ts';
 import type { AlertMessage, Channel } from './contracts.ts';
 import { errorText, type Log } from './log.ts';
-import { alertMessage, recoveryMessage, type Links } from './messages.ts';
+import { alertMessage, recoveryMessage, subscribedMessage, type Links } from './messages.ts';
 import type { Metrics } from './metrics.ts';
 import { observe, type EndpointSeen, type Vantage } from './observe.ts';
 import { assess, decide, describeAlarm, direction, domainState, type Assessment, type ConfirmedState, type Decision } from './policy.ts';
@@ -36,7 +36,7 @@ export interface WatcherOptions {
   timing: Timing;
   links: Links;
   rate: RateLimit;
-  /** When a PubSub notifier is configured, each alert and recovery also goes to the domain's node. */
+  /** When a PubSub notifier is configured, the baseline and each alert and recovery also go to the domain's node. */
   pubsub?: { enabled: () => boolean; node: (domain: string, service: string) => string };
   now: () => number;
   random: () => number;
@@ -207,6 +207,14 @@ export class Watcher {
       kind: decision.kind,
       reason,
     });
+    if (decision.kind === 'baseline' && o.pubsub?.enabled()) {
+      // A node exists from its first publish on: publishing the baseline makes it, so native
+      // subscribers can subscribe before any alert, and get the current state at once.
+      const page = o.links.page(d.name, d.service);
+      const first = subscribedMessage({ domain: d.name, service: d.service, page, unsubscribe: page }, domainState(d.name, d.service, a, now, page));
+      await insertDelivery(trx, { alert_id: null, subscription_id: null, domain_id: d.id, channel: 'pubsub', target: o.pubsub.node(d.name, d.service), kind: first.kind, message: JSON.stringify(first), status: 'pending', next_attempt_at: now, last_error: null, created_at: now });
+      return 1;
+    }
     if (decision.kind !== 'alert' && decision.kind !== 'recovery') return 0;
 
     const page = o.links.page(d.name, d.service);

@@ -153,7 +153,7 @@ export interface LabNotify {
   /** The XEP-0060 service (Prosody's mod_pubsub as a component; the bot owns it). */
   pubsub: string;
   bot: { jid: string; password: string };
-  users: { alice: { jid: string; password: string } };
+  users: { alice: { jid: string; password: string }; bob: { jid: string; password: string } };
 }
 
 export interface Lab {
@@ -445,6 +445,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     const notifyAccounts = {
       bot: { user: 'keywatch-bot', password: randomBytes(12).toString('base64url') },
       alice: { user: 'alice', password: randomBytes(12).toString('base64url') },
+      // A second user, so a test of the whole service (watch-channels) never shares a JID with notify-xmpp.
+      bob: { user: 'bob', password: randomBytes(12).toString('base64url') },
     };
     const serverFor = (kind: 'prosody' | 'ejabberd') => {
       const mine = planned.filter((p) => p.spec.server === kind);
@@ -537,7 +539,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
         port: XMPP_PORTS.c2s,
         pubsub: `pubsub.${notifyDomain}`,
         bot: { jid: `${notifyAccounts.bot.user}@${notifyDomain}`, password: notifyAccounts.bot.password },
-        users: { alice: { jid: `${notifyAccounts.alice.user}@${notifyDomain}`, password: notifyAccounts.alice.password } },
+        users: {
+          alice: { jid: `${notifyAccounts.alice.user}@${notifyDomain}`, password: notifyAccounts.alice.password },
+          bob: { jid: `${notifyAccounts.bob.user}@${notifyDomain}`, password: notifyAccounts.bob.password },
+        },
       },
     };
     writeFileSync(join(dir, 'state.json'), JSON.stringify(state, null, 2));

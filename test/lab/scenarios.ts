@@ -24,6 +24,7 @@ export type ScenarioName =
   | 'plus-stripped'
   | 'watch'
   | 'watch-restart'
+  | 'watch-channels'
   | 'web';
 
 /** How a validating resolver judges a set of records. */
@@ -367,6 +368,18 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
   {
     name: 'web',
     description: 'like watch, for the web pages\' browser test (test/integration/web-browser.test.ts) to switch to a MITM and back',
+    server: 'prosody',
+    zone: signed,
+    tlsa: 'ee',
+    tlsaTtl: 2,
+    nextKey: true,
+    mitm: 'none',
+    mutable: true,
+    expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'the published key is served until the test swaps it' },
+  },
+  {
+    name: 'watch-channels',
+    description: 'like watch, for the channel test (test/integration/watch-channels.test.ts): alerts through `keywatch serve` to a webhook, a chat user and a PubSub subscriber',
     server: 'prosody',
     zone: signed,
     tlsa: 'ee',
