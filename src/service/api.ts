@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { errorText } from './log.ts';
 import { findDomain, listDomains } from './store/domains.ts';
+import { PROOF_STATUS, ProofError, proofRoute, requireWebhookProof } from './proof.ts';
 import { SubscriptionError } from './subscribers.ts';
 import { normalizeDomain, normalizeService, TargetError } from './targets.ts';
 import { domainView, historyView } from './views.ts';
@@ -153,11 +154,21 @@ export async function startApi(svc: WatchService): Promise<ApiServer> {
       if (body.intervalSeconds !== undefined && body.intervalSeconds !== '') {
         interval = Number(body.intervalSeconds);
         if (!Number.isFinite(interval) || interval <= 0) throw new HttpError(400, 'invalid-parameter', 'intervalSeconds: must be a positive number');
-        if (interval < c.schedule.minIntervalSeconds) throw new HttpError(403, 'interval-too-short', `intervalSeconds: below ${c.schedule.minIntervalSeconds} s needs proof that you control the domain (not offered yet)`);
+        if (interval < c.schedule.minIntervalSeconds) throw new HttpError(403, 'interval-too-short', `intervalSeconds: below ${c.schedule.minIntervalSeconds} s needs proof that you control the domain: watch it, prove control (POST /api/domains/DOMAIN/proof), then POST /api/domains/DOMAIN/interval`);
       }
       const { row, created } = await svc.watch(body.domain, body.service, interval);
       const view = await domainView(svc.store, row, svc.links);
       return send(res, created ? 202 : 200, view, { location: `/api/domains/${encodeURIComponent(row.name)}${row.service === 'xmpp' ? '' : `?service=${row.service}`}` });
+    }
+    // Proof of control (src/service/proof.ts): start, state, verify, and the interval it unlocks.
+    const pm = /^\/api\/domains\/([^/]+)\/(proof|proof\/verify|interval)$/.exec(path);
+    if (pm) {
+      if (pm[2] === 'proof') only('GET', 'POST');
+      else only('POST');
+      if (method === 'POST') rateLimit(req);
+      const key = req.headers['keywatch-proof-key'];
+      const r = await proofRoute(svc, await domainOf(pm[1]!, url), pm[2]!, method, () => readBody(req), typeof key === 'string' ? key : undefined);
+      return send(res, r.status, r.body);
     }
     const m = /^\/api\/domains\/([^/]+)(\/history)?$/.exec(path);
     if (m) {
@@ -177,6 +188,7 @@ export async function startApi(svc: WatchService): Promise<ApiServer> {
       const channel = body.channel === undefined ? 'email' : body.channel;
       if (channel !== 'email' && channel !== 'webhook') throw new HttpError(400, 'invalid-channel', 'channel: email or webhook (XMPP users subscribe by chatting with the bot, or to the PubSub node)');
       const { row } = await svc.watch(body.domain, body.service);
+      if (channel === 'webhook') await requireWebhookProof(svc, row, body.proofKey);
       const r = await svc.subscribers.subscribe(row, channel, body.target, 'api');
       return send(res, r.status === 'already-subscribed' ? 200 : 202, { ...r, domain: row.name, service: row.service, channel, url: svc.links.page(row.name, row.service) });
     }
@@ -196,6 +208,7 @@ export async function startApi(svc: WatchService): Promise<ApiServer> {
       if (e instanceof HttpError) return send(res, e.status, { error: e.code, message: e.message }, e.headers);
       if (e instanceof TargetError) return send(res, TARGET_STATUS[e.code], { error: e.code, message: e.message });
       if (e instanceof SubscriptionError) return send(res, SUBSCRIPTION_STATUS[e.code], { error: e.code, message: e.message });
+      if (e instanceof ProofError) return send(res, PROOF_STATUS[e.code], { error: e.code, message: e.message });
       svc.log.error({ event: 'http-error', method: req.method, path: req.url?.split('?')[0], error: errorText(e) }, 'request failed');
       send(res, 500, { error: 'internal', message: 'the request failed; the log has the details' });
     });

@@ -89,6 +89,15 @@ export const CONFIG_SCHEMA = z.strictObject({
       maxDomains: count(10000, 10000000),
     })
     .prefault({}),
+  /** Proof of control (src/service/proof.ts): what it gates and how long it holds. */
+  proof: z
+    .strictObject({
+      /** Webhook subscriptions need a valid proof (off only for tests and closed deployments). */
+      required: z.boolean().default(true),
+      validDays: z.number().positive('must be more than 0 days').max(365, 'must be at most 365 days').default(30),
+      challengeHours: z.number().positive('must be more than 0 hours').max(720, 'must be at most 720 hours').default(48),
+    })
+    .prefault({}),
   shutdownGraceSeconds: z.number().min(0).max(3600).default(20),
   workerId: z.string().min(1).max(200).optional(),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),

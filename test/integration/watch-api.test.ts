@@ -28,7 +28,8 @@ before(async () => {
     { module: RECORDER, options: { channel: 'email', file: join(tmp, 'email.jsonl') } },
     { module: RECORDER, options: { channel: 'webhook', file: join(tmp, 'webhook.jsonl') } },
   ];
-  serve = await startServe(writeConfig(join(tmp, 'open.json'), labServeConfig(state, join(tmp, 'open'), { notifierModules, publicUrl: 'http://keywatch.test', limits: { requestsPerHour: 1000 } })));
+  // proof.required off: webhooks here are about delivery; watch-proof.test.ts tests the gate.
+  serve = await startServe(writeConfig(join(tmp, 'open.json'), labServeConfig(state, join(tmp, 'open'), { notifierModules, publicUrl: 'http://keywatch.test', limits: { requestsPerHour: 1000 }, proof: { required: false } })));
   // The same lab, as a public service would run: private targets refused, 4 requests an hour per client.
   strict = await startServe(writeConfig(join(tmp, 'strict.json'), labServeConfig(state, join(tmp, 'strict'), { allowPrivate: false, notifierModules: notifierModules.slice(0, 1), limits: { requestsPerHour: 4 } })));
 });

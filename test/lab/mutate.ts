@@ -40,6 +40,23 @@ export async function resignZone(state: LabState, zone: string, edit: (records: 
 }
 
 /**
+ * Rewrite an unsigned lab zone (as resignZone does for signed ones, without signing): serial + 1,
+ * the edited records, then nsd reloads and unbound forgets its cache.
+ */
+export async function rewriteUnsignedZone(state: LabState, zone: string, edit: (records: string[]) => string[]): Promise<void> {
+  const zdir = join(state.dir, 'zones', zone);
+  if (readdirSync(zdir).some((f) => f.endsWith('.private'))) throw new Error(`${zdir}: a signed zone; use resignZone`);
+  const src = join(zdir, 'zone');
+  const lines = readFileSync(src, 'utf8').split('\n');
+  const soaAt = lines.findIndex((l) => /\sIN\s+SOA\s/.test(l));
+  if (soaAt < 0) throw new Error(`${src}: no SOA`);
+  const soa = lines[soaAt]!.split(/\s+/);
+  soa[6] = String(Number(soa[6]) + 1);
+  writeFileSync(src, ['$TTL 300', soa.join(' '), ...edit(zoneRecords(state, zone)), ''].join('\n'));
+  await reloadDns(state);
+}
+
+/**
  * Put `cert` on Prosody's virtual host `domain` (both the per-host STARTTLS certificate and the
  * SNI directory copy) and make Prosody reload its certificates; resolves once the host's
  * ports answer again.

@@ -637,4 +637,23 @@ export const DNS_ZONES: readonly DnsZoneSpec[] = [
     records: ['@ 300 IN CAA 0 issue "letsencrypt.org"', 'www 300 IN A 127.{net}.9.23'],
     queries: [{ name: 'www', type: 'CAA', expect: 'insecure', rcode: 'NOERROR', why: 'no CAA at www of an unsigned zone: the climb goes on, unprotected' }],
   },
+  // Proof of control (test/integration/watch-proof.test.ts): the tests publish the challenge TXT
+  // record into these zones (test/lab/mutate.ts); only the signed one can prove control.
+  {
+    label: 'proof',
+    algorithm: 'ECDSAP256SHA256',
+    algorithmNumber: 13,
+    nsec3: true,
+    records: ['@ 300 IN A 127.{net}.9.30', 'www 300 IN A 127.{net}.9.30'],
+    queries: [{ name: 'www', type: 'A', expect: 'secure', rcode: 'NOERROR', why: 'an A record in the signed zone used for proofs of control' }],
+  },
+  {
+    label: 'proof-unsigned',
+    algorithm: 'ECDSAP256SHA256',
+    algorithmNumber: 13,
+    nsec3: false,
+    unsigned: true,
+    records: ['@ 300 IN A 127.{net}.9.31', 'www 300 IN A 127.{net}.9.31'],
+    queries: [{ name: 'www', type: 'A', expect: 'insecure', rcode: 'NOERROR', why: 'an unsigned zone: a challenge published here proves nothing' }],
+  },
 ];

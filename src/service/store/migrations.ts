@@ -168,11 +168,32 @@ const m0003: Migration = {
   },
 };
 
+const m0004: Migration = {
+  // Proof-of-control challenges and proofs, one per (domain, requester): the published token is the
+  // SHA-256 of the requester's secret key, so the key itself is never stored.
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('proofs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('domain_id', 'text', (c) => c.notNull().references('domains.id').onDelete('cascade'))
+      .addColumn('token', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('challenge_expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('verified_at', 'bigint')
+      .addColumn('expires_at', 'bigint')
+      .addColumn('checked_at', 'bigint')
+      .addColumn('last_result', 'text')
+      .execute();
+    await db.schema.createIndex('proofs_domain').on('proofs').column('domain_id').execute();
+  },
+};
+
 /** Every migration, by name; the names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_domains_runs_observations': m0001,
   '0002_subscriptions_alerts_outbox': m0002,
   '0003_proof_of_control': m0003,
+  '0004_proofs': m0004,
 };
 
 export class MigrationError extends Error {

@@ -34,7 +34,7 @@ export interface DomainsTable {
   pending_alarms: string | null;
   pending_run_id: string | null;
   pending_since: number | null;
-  /** Proof of control: SHA-256 (hex) of the requester's control key, published under `_keywatch.DOMAIN` TXT. */
+  /** The latest verified proof of control: its token (SHA-256 hex of the requester's key, published as `_keywatch-challenge.DOMAIN` TXT); the proofs table has each one. */
   control_hash: string | null;
   control_proven_at: number | null;
 }
@@ -156,6 +156,22 @@ export interface DeliveriesTable {
   sent_at: number | null;
 }
 
+export interface ProofsTable {
+  id: string;
+  domain_id: string;
+  /** SHA-256 (hex) of the requester's secret key: the value published in the challenge TXT record. */
+  token: string;
+  created_at: number;
+  /** Until when the challenge may be verified for the first time. */
+  challenge_expires_at: number;
+  /** The last successful verification, and until when the proof holds (re-verifying extends it). */
+  verified_at: number | null;
+  expires_at: number | null;
+  checked_at: number | null;
+  /** Why the last verification failed (null after a success). */
+  last_result: string | null;
+}
+
 export interface Database {
   domains: DomainsTable;
   runs: RunsTable;
@@ -165,4 +181,5 @@ export interface Database {
   subscriptions: SubscriptionsTable;
   alerts: AlertsTable;
   deliveries: DeliveriesTable;
+  proofs: ProofsTable;
 }
