@@ -20,7 +20,7 @@ import { observeSasl, type SaslObservation } from '../sasl/observe.ts';
 import { SaltedPasswordCache } from '../sasl/scram.ts';
 import { judgeS2s, s2sObservations, softwareHintsByHost } from './judge-s2s.ts';
 import { DEFAULT_STREAM_ID_CONNECTIONS, streamIdFindings, streamIdRuns, type StreamIdRun } from './stream-ids.ts';
-import { countBySeverity, REPORT_SCHEMA, statusOf, type DnssecView, type EndpointReport, type KeyTypeView, type ProbeView, type Report, type TlsaView } from './report.ts';
+import { countBySeverity, REPORT_SCHEMA, statusOf, type ChainView, type DnssecView, type EndpointReport, type KeyTypeView, type ProbeView, type Report, type TlsaView } from './report.ts';
 import { lookupTlsa, type TlsaLookup } from './tlsa-lookup.ts';
 import { tlsaLintFindings, type TlsaRRsetUse } from './judge-tlsa-lint.ts';
 import { certificateSpki, matchTlsa, type DaneService, type DaneVerdict } from '../dane/tlsa-match.ts';
@@ -153,6 +153,27 @@ function dnssecView(r: ValidationResult): DnssecView {
     ...(r.insecureAt ? { insecureAt: r.insecureAt } : {}),
     problems: r.problems.map((p) => ({ code: p.code, message: p.message, rfc: p.rfc })),
   };
+}
+
+/** Every zone the lookups met, once (the first look at it), ordered from the root down. */
+export function chainOf(lookups: readonly ValidationResult[]): ChainView[] {
+  const by = new Map<string, ChainView>();
+  for (const l of lookups) {
+    for (const c of l.chain) {
+      const key = c.zone.toLowerCase();
+      if (by.has(key)) continue;
+      by.set(key, {
+        zone: c.zone,
+        security: c.security,
+        via: c.via,
+        ds: c.ds.map((d) => ({ keyTag: d.keyTag, algorithm: d.algorithm, digestType: d.digestType, status: d.status })),
+        keys: c.dnskeys.map((k) => ({ keyTag: k.keyTag, algorithm: k.algorithm, role: k.role, matchedByDs: k.matchedByDs })),
+        problems: c.problems.map((p) => p.code),
+      });
+    }
+  }
+  const depth = (z: string) => (z === '.' ? 0 : z.replace(/\.$/, '').split('.').length);
+  return [...by.values()].sort((a, b) => depth(a.zone) - depth(b.zone) || a.zone.localeCompare(b.zone));
 }
 
 interface Probed {
@@ -390,6 +411,7 @@ export async function runCheck(o: CheckOptions): Promise<Report> {
     endpoints,
     findings: merged,
     dnssec: [...discovery.lookups, ...tlsaLookups].map(dnssecView),
+    chain: chainOf([...discovery.lookups, ...tlsaLookups]),
     ...(idRuns.length ? { streamIds: idRuns } : {}),
     ...(unknownBecause ? { unknownBecause } : {}),
   };

@@ -83,6 +83,19 @@ export interface DnssecView {
   problems: Array<{ code: string; message: string; rfc: string }>;
 }
 
+/** One zone on the chain of trust, as the check's lookups met it (RFC 4033 §3): how its keys were authenticated. */
+export interface ChainView {
+  zone: string;
+  security: Security;
+  /** `trust-anchor`, `ds` (a DS at the parent matched), `no-ds` / `parent-insecure` (the chain ends here), `failed`. */
+  via: string;
+  /** The parent's DS records: key tag, algorithm, digest type and whether a DNSKEY matched. */
+  ds: Array<{ keyTag: number; algorithm: number; digestType: number; status: string }>;
+  /** The zone's DNSKEYs: tag, algorithm, role, and whether a DS (or the anchor) names it. */
+  keys: Array<{ keyTag: number; algorithm: number; role: string; matchedByDs: boolean }>;
+  problems: string[];
+}
+
 export interface Report {
   schema: typeof REPORT_SCHEMA;
   keywatch: string;
@@ -100,6 +113,8 @@ export interface Report {
   /** Every finding, worst first. */
   findings: Finding[];
   dnssec: DnssecView[];
+  /** The chain of trust: every zone the lookups passed through, root first. */
+  chain?: ChainView[];
   /** XMPP: stream ids per host and role (c2s, s2s) with their predictability statistics. */
   streamIds?: StreamIdRun[];
   /** Why the check could not tell, when status is unknown. */

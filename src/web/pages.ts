@@ -116,6 +116,28 @@ function dnssecList(r: Report): Html {
 </table>`;
 }
 
+const VIA: Record<string, string> = {
+  'trust-anchor': 'the root trust anchor',
+  ds: 'a DS record at the parent',
+  'no-ds': 'none: the parent proves there is no DS (unsigned from here)',
+  'parent-insecure': 'none: the parent is not signed',
+  failed: 'failed',
+};
+
+/** The chain of trust, root first: how each zone's keys were authenticated. */
+function chainList(r: Report): Html {
+  if (!r.chain?.length) return html``;
+  const keyList = (c: NonNullable<Report['chain']>[number]) =>
+    c.keys.map((k) => html`<code>${k.keyTag}</code> ${k.role}${k.matchedByDs ? ' ✓' : ''} `);
+  return html`<h3>Chain of trust</h3>
+<table>
+<thead><tr><th scope="col">Zone</th><th scope="col">DNSSEC</th><th scope="col">Keys vouched for by</th><th scope="col">DS at the parent</th><th scope="col">DNSKEYs (✓ named by a DS)</th></tr></thead>
+<tbody>${r.chain.map(
+    (c) => html`<tr><th scope="row"><code>${c.zone}</code></th><td>${c.security}</td><td>${VIA[c.via] ?? c.via}</td><td>${c.ds.map((d) => html`<code>${d.keyTag}</code> alg ${d.algorithm} digest ${d.digestType}: ${d.status} `)}</td><td>${keyList(c)}${c.problems.length ? html`<br>${c.problems.join(', ')}` : ''}</td></tr>`,
+  )}</tbody>
+</table>`;
+}
+
 /** Findings whose remediation is records to publish in DNS. */
 export const isRecordFinding = (f: Finding) => Boolean(f.remediation) && (f.code === 'dane.tlsa-missing' || f.code.startsWith('dane.') || f.code.startsWith('dnssec.') || f.code.startsWith('caa.'));
 
@@ -157,7 +179,7 @@ ${v.lastError ? html`<p class="error">The last check could not run: ${v.lastErro
 ${
   r
     ? html`<section aria-labelledby="h-endpoints"><h2 id="h-endpoints">Endpoints</h2>${endpointsTable(r)}</section>
-<section aria-labelledby="h-dnssec"><h2 id="h-dnssec">DNSSEC</h2>${dnssecList(r)}</section>
+<section aria-labelledby="h-dnssec"><h2 id="h-dnssec">DNSSEC</h2>${dnssecList(r)}${chainList(r)}</section>
 <section aria-labelledby="h-records"><h2 id="h-records">Records to add</h2>
 ${records.length ? html`<p>Publish these in the zone (then check again):</p>${records.map((f) => html`<p><code>${f.code}</code></p><pre>${f.remediation}</pre>`)}` : html`<p>Nothing to add: the published records cover what the servers present.</p>`}
 </section>

@@ -68,6 +68,12 @@ describe('keywatch check: every lab scenario gets its verdict', () => {
       assert.equal(e.daneVerdict?.verdict, 'match', e.label);
       assert.equal(e.probe?.tls?.pkix.valid, true, e.label);
     }
+    // The chain of trust the page shows: root by the anchor, then test. and good.test. by their DS.
+    assert.deepEqual(r.chain?.filter((c) => ['.', 'test.', 'good.test.'].includes(c.zone)).map((c) => [c.zone, c.security, c.via]), [
+      ['.', 'secure', 'trust-anchor'],
+      ['test.', 'secure', 'ds'],
+      ['good.test.', 'secure', 'ds'],
+    ]);
     assert.equal(r.status, 'ok');
   });
 

@@ -94,6 +94,22 @@ test('the result page renders a hostile certificate subject and finding texts in
   assert.doesNotMatch(resultPage({ view: view(), publicUrl: 'http://k.test' }), /name="email"/);
 });
 
+test('the result page shows the chain of trust root first, with the DS and keys of each zone', () => {
+  const v = view();
+  v.report = {
+    ...hostileReport(),
+    chain: [
+      { zone: '.', security: 'secure', via: 'trust-anchor', ds: [{ keyTag: 20326, algorithm: 8, digestType: 2, status: 'matches' }], keys: [{ keyTag: 20326, algorithm: 8, role: 'KSK', matchedByDs: true }], problems: [] },
+      { zone: `evil.example.${EVIL}`, security: 'insecure', via: 'no-ds', ds: [], keys: [], problems: [EVIL] },
+    ],
+  } as Report;
+  const page = resultPage({ view: v, publicUrl: 'http://k.test' });
+  assertInert(page);
+  assert.match(page, /<h3>Chain of trust<\/h3>/);
+  assert.match(page, /<th scope="row"><code>\.<\/code><\/th><td>secure<\/td><td>the root trust anchor<\/td><td><code>20326<\/code> alg 8 digest 2: matches/);
+  assert.match(page, /none: the parent proves there is no DS/);
+});
+
 test('the history page renders hostile text inert and marks key changes', () => {
   const run = (id: string, at: string, spki: string) => ({
     id,
