@@ -102,7 +102,7 @@ test('the result page shows the chain of trust root first, with the DS and keys 
       { zone: '.', security: 'secure', via: 'trust-anchor', ds: [{ keyTag: 20326, algorithm: 8, digestType: 2, status: 'matches' }], keys: [{ keyTag: 20326, algorithm: 8, role: 'KSK', matchedByDs: true }], problems: [] },
       { zone: `evil.example.${EVIL}`, security: 'insecure', via: 'no-ds', ds: [], keys: [], problems: [EVIL] },
     ],
-  } as Report;
+  };
   const page = resultPage({ view: v, publicUrl: 'http://k.test' });
   assertInert(page);
   assert.match(page, /<h3>Chain of trust<\/h3>/);
