@@ -122,6 +122,15 @@ export interface ScenarioSpec {
 
 const signed = { signed: true, dsInParent: true, nsec3: true, breakage: 'none' } as const;
 
+/**
+ * A Prosody domain whose tests change it while they run (`mutable`): TLSA 3 1 1 of the served key
+ * with a 2-second TTL and a next key issued, so a test can roll over or swap in an unpublished key
+ * (a MITM) and back within seconds. Each test file gets its own, so none judges another's changes.
+ */
+function keySwitching(name: ScenarioName, description: string, why = 'the published key is served until the test swaps it'): ScenarioSpec {
+  return { name, description, server: 'prosody', zone: signed, tlsa: 'ee', tlsaTtl: 2, nextKey: true, mitm: 'none', mutable: true, expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why } };
+}
+
 export const SCENARIOS: readonly ScenarioSpec[] = [
   {
     name: 'good',
@@ -245,18 +254,7 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
     mutable: true,
     expect: { srv: 'secure', tlsa: 'absent', verdict: 'no-tlsa', why: 'no TLSA records until the test publishes them' },
   },
-  {
-    name: 'rollover',
-    description: 'DNSSEC-signed, TLSA 3 1 1 with a 2-second TTL and a next key ready: the rollover test walks the DANE rollover',
-    server: 'prosody',
-    zone: signed,
-    tlsa: 'ee',
-    tlsaTtl: 2,
-    nextKey: true,
-    mitm: 'none',
-    mutable: true,
-    expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'the published key is served until the test rolls it over' },
-  },
+  keySwitching('rollover', 'DNSSEC-signed, TLSA 3 1 1 with a 2-second TTL and a next key ready: the rollover test walks the DANE rollover', 'the published key is served until the test rolls it over'),
   // Server-to-server settings (test/integration/s2s-lab.test.ts).
   {
     name: 's2s-optional',
@@ -341,54 +339,10 @@ export const SCENARIOS: readonly ScenarioSpec[] = [
   },
   // Changed by the watch service's tests (test/integration/watch-*.test.ts) while they run: a MITM
   // simulated by serving the next key before its TLSA record exists, and a rollover by the procedure.
-  {
-    name: 'watch',
-    description: 'like rollover (TLSA 3 1 1 with a 2-second TTL, a next key ready), for the watch service tests to switch keys under',
-    server: 'prosody',
-    zone: signed,
-    tlsa: 'ee',
-    tlsaTtl: 2,
-    nextKey: true,
-    mitm: 'none',
-    mutable: true,
-    expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'the published key is served until a test swaps it' },
-  },
-  {
-    name: 'watch-restart',
-    description: 'like watch, for the restart test (test/integration/watch-restart.test.ts), so it never shares a domain with the alert tests',
-    server: 'prosody',
-    zone: signed,
-    tlsa: 'ee',
-    tlsaTtl: 2,
-    nextKey: true,
-    mitm: 'none',
-    mutable: true,
-    expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'the published key is served until the test swaps it' },
-  },
-  {
-    name: 'web',
-    description: 'like watch, for the web pages\' browser test (test/integration/web-browser.test.ts) to switch to a MITM and back',
-    server: 'prosody',
-    zone: signed,
-    tlsa: 'ee',
-    tlsaTtl: 2,
-    nextKey: true,
-    mitm: 'none',
-    mutable: true,
-    expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'the published key is served until the test swaps it' },
-  },
-  {
-    name: 'watch-channels',
-    description: 'like watch, for the channel test (test/integration/watch-channels.test.ts): alerts through `keywatch serve` to a webhook, a chat user and a PubSub subscriber',
-    server: 'prosody',
-    zone: signed,
-    tlsa: 'ee',
-    tlsaTtl: 2,
-    nextKey: true,
-    mitm: 'none',
-    mutable: true,
-    expect: { srv: 'secure', tlsa: 'secure', verdict: 'ok', why: 'the published key is served until the test swaps it' },
-  },
+  keySwitching('watch', 'like rollover (TLSA 3 1 1 with a 2-second TTL, a next key ready), for the watch service tests to switch keys under', 'the published key is served until a test swaps it'),
+  keySwitching('watch-restart', 'like watch, for the restart test (test/integration/watch-restart.test.ts), so it never shares a domain with the alert tests'),
+  keySwitching('web', 'like watch, for the web pages\' browser test (test/integration/web-browser.test.ts) to switch to a MITM and back'),
+  keySwitching('watch-channels', 'like watch, for the channel test (test/integration/watch-channels.test.ts): alerts through `keywatch serve` to a webhook, a chat user and a PubSub subscriber'),
 ];
 
 export function scenario(name: ScenarioName): ScenarioSpec {
