@@ -2,7 +2,8 @@
 // NODE_EXTRA_CA_CERTS, which Node reads only at start-up, so it cannot run in the test's own
 // process. It reports what it receives and does what the parent asks, over the IPC channel.
 import { client } from '@xmpp/client';
-import { Parser, type Element } from '@xmpp/xml';
+import type { Element } from '@xmpp/xml';
+import { parseXml as parse } from './xmpp-user.ts';
 
 interface Start {
   service: string;
@@ -16,18 +17,6 @@ type Request = { op: 'send'; xml: string } | { op: 'iq'; id: number; xml: string
 
 const send = (m: unknown) => process.send?.(m);
 
-function parse(text: string): Element {
-  const p = new Parser();
-  let root: Element | undefined;
-  let error: unknown;
-  p.on('start', (el: Element) => (root = el));
-  p.on('element', (el: Element) => root?.append(el));
-  p.on('error', (e: unknown) => (error = e));
-  p.write(text);
-  p.end(undefined as unknown as Element);
-  if (error || !root) throw error instanceof Error ? error : new Error('not XML');
-  return root;
-}
 
 const o = JSON.parse(process.argv[2] ?? '{}') as Start;
 const x = client({ service: o.service, domain: o.domain, username: o.username, password: o.password, resource: o.resource });
