@@ -4,6 +4,7 @@
 // docs/SERVICE.md documents each route.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CANARY_STATUS, CanaryError, canaryRoute } from './canary-store.ts';
 import { errorText } from './log.ts';
 import { findDomain, listDomains } from './store/domains.ts';
 import { PROOF_STATUS, ProofError, proofRoute, requireWebhookProof } from './proof.ts';
@@ -170,6 +171,16 @@ export async function startApi(svc: WatchService): Promise<ApiServer> {
       const r = await proofRoute(svc, await domainOf(pm[1]!, url), pm[2]!, method, () => readBody(req), typeof key === 'string' ? key : undefined);
       return send(res, r.status, r.body);
     }
+    // Canary accounts (src/service/canary-store.ts), gated by proof of control like the above.
+    const cm = /^\/api\/domains\/([^/]+)\/canary$/.exec(path);
+    if (cm) {
+      only('GET', 'POST', 'DELETE');
+      if (method !== 'GET') rateLimit(req);
+      const key = req.headers['keywatch-proof-key'];
+      const body = () => (method === 'DELETE' && !req.headers['content-type'] ? Promise.resolve({}) : readBody(req));
+      const r = await canaryRoute(svc, await domainOf(cm[1]!, url), method, body, typeof key === 'string' ? key : undefined);
+      return send(res, r.status, r.body);
+    }
     const m = /^\/api\/domains\/([^/]+)(\/history)?$/.exec(path);
     if (m) {
       only('GET');
@@ -209,6 +220,7 @@ export async function startApi(svc: WatchService): Promise<ApiServer> {
       if (e instanceof TargetError) return send(res, TARGET_STATUS[e.code], { error: e.code, message: e.message });
       if (e instanceof SubscriptionError) return send(res, SUBSCRIPTION_STATUS[e.code], { error: e.code, message: e.message });
       if (e instanceof ProofError) return send(res, PROOF_STATUS[e.code], { error: e.code, message: e.message });
+      if (e instanceof CanaryError) return send(res, CANARY_STATUS[e.code], { error: e.code, message: e.message });
       svc.log.error({ event: 'http-error', method: req.method, path: req.url?.split('?')[0], error: errorText(e) }, 'request failed');
       send(res, 500, { error: 'internal', message: 'the request failed; the log has the details' });
     });

@@ -98,6 +98,12 @@ export const CONFIG_SCHEMA = z.strictObject({
       challengeHours: z.number().positive('must be more than 0 hours').max(720, 'must be at most 720 hours').default(48),
     })
     .prefault({}),
+  /** Keys for secrets kept at rest (src/service/secrets.ts): canary passwords are sealed under keyFile's 32 bytes. */
+  secrets: z
+    .strictObject({
+      keyFile: z.string().min(1).optional(),
+    })
+    .prefault({}),
   shutdownGraceSeconds: z.number().min(0).max(3600).default(20),
   workerId: z.string().min(1).max(200).optional(),
   logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -130,6 +136,7 @@ export const ENV_OVERRIDES: ReadonlyArray<{ env: string; path: string[]; kind: '
   { env: 'KEYWATCH_RESOLVERS', path: ['dns', 'resolvers'], kind: 'list' },
   { env: 'KEYWATCH_TRUST_ANCHOR', path: ['dns', 'trustAnchor'], kind: 'string' },
   { env: 'KEYWATCH_CA_FILE', path: ['caFile'], kind: 'string' },
+  { env: 'KEYWATCH_SECRETS_KEY_FILE', path: ['secrets', 'keyFile'], kind: 'string' },
   { env: 'KEYWATCH_SOCKS', path: ['socks'], kind: 'string' },
   { env: 'KEYWATCH_ALLOW_PRIVATE', path: ['allowPrivate'], kind: 'boolean' },
   { env: 'KEYWATCH_INTERVAL_SECONDS', path: ['schedule', 'intervalSeconds'], kind: 'number' },
@@ -214,6 +221,7 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = {}, source = 
     ...c,
     ...(c.dataDir ? { dataDir: abs(c.dataDir)! } : {}),
     ...(c.caFile ? { caFile: abs(c.caFile)! } : {}),
+    secrets: { ...c.secrets, ...(c.secrets.keyFile ? { keyFile: abs(c.secrets.keyFile)! } : {}) },
     ...(configFile ? { configFile } : {}),
     dns: { ...c.dns, ...(c.dns.trustAnchor && !/\s/.test(c.dns.trustAnchor.trim()) ? { trustAnchor: abs(c.dns.trustAnchor)! } : {}) },
     workerId: c.workerId ?? hostname(),

@@ -1,5 +1,5 @@
-// Proof of control for privileged features (a shorter poll interval, webhook targets; canary
-// accounts will be gated the same way). A requester asks for a challenge and gets a secret key;
+// Proof of control for privileged features (a shorter poll interval, webhook targets, canary
+// accounts — canary-store.ts applies the same gate). A requester asks for a challenge and gets a secret key;
 // the token to publish is the key's SHA-256, as `_keywatch-challenge.DOMAIN. IN TXT
 // "keywatch-proof=TOKEN"`. Verification looks the record up through keywatch's own validator and
 // accepts only a DNSSEC-secure answer: an unsigned one could be forged by anyone on the path. The

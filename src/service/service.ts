@@ -7,6 +7,7 @@ import type { ServiceKind } from '../audit/discover.ts';
 import { makeValidator } from '../dns/resolver.ts';
 import type { Validator } from '../dns/dnssec/validator.ts';
 import { startApi, type ApiServer } from './api.ts';
+import { CanaryVault, loadCanary } from './canary-store.ts';
 import { subscriptionCommands } from './commands.ts';
 import type { ServiceConfig } from './config.ts';
 import type { Channel, Notifier, SubscriptionCommands } from './contracts.ts';
@@ -52,6 +53,8 @@ export class WatchService {
   readonly commands: SubscriptionCommands;
   readonly limiter: RateLimiter;
   readonly watcher: Watcher;
+  /** Seals and opens canary passwords (secrets.keyFile); without a key, canaries are refused. */
+  readonly canaries: CanaryVault;
   api?: ApiServer;
   private stopped?: Promise<void>;
 
@@ -66,6 +69,7 @@ export class WatchService {
     check: CheckFn | undefined,
   ) {
     const c = config;
+    this.canaries = new CanaryVault(c.secrets.keyFile);
     this.metrics = new Metrics(store);
     this.links = new Links(c.publicUrl);
     this.limiter = new RateLimiter(c.limits.requestsPerHour, HOUR, now);
@@ -96,6 +100,7 @@ export class WatchService {
       worker: c.workerId,
       vantages: c.vantages,
       check: check ?? this.realCheck(),
+      canary: (d) => loadCanary(store.db, this.canaries, d),
       timing,
       links: this.links,
       rate,
@@ -183,6 +188,7 @@ export class WatchService {
         extraHandshakes: c.check.extraHandshakes,
         streamIds: c.check.streamIds,
         shuffle: this.random,
+        ...(domain.canary ? { canary: domain.canary } : {}),
       });
   }
 

@@ -3,6 +3,7 @@
 // alert and one delivery per subscriber — in one transaction, before anything is sent. The
 // outbox worker sends afterwards, from the database.
 import type { Report, Status } from '../audit/report.ts';
+import type { CanaryAccount } from '../sasl/canary.ts';
 import type { AlertMessage, Channel } from './contracts.ts';
 import { errorText, type Log } from './log.ts';
 import { alertMessage, recoveryMessage, subscribedMessage, type Links } from './messages.ts';
@@ -19,8 +20,12 @@ import { compareVantages } from './vantage.ts';
 
 export type Purpose = 'scheduled' | 'confirm';
 
-/** Runs one check of a domain from one vantage (runCheck, configured by the service). */
-export type CheckFn = (domain: { name: string; service: string }, vantage: Vantage, purpose: Purpose) => Promise<Report>;
+/**
+ * Runs one check of a domain from one vantage (runCheck, configured by the service). `canary` is
+ * the domain's canary account with its password opened for this check only: pass it to runCheck
+ * and keep no reference to it.
+ */
+export type CheckFn = (domain: { name: string; service: string; canary?: CanaryAccount }, vantage: Vantage, purpose: Purpose) => Promise<Report>;
 
 export interface RateLimit {
   windowMs: number;
@@ -42,6 +47,12 @@ export interface WatcherOptions {
   random: () => number;
   log: Log;
   metrics?: Metrics;
+  /**
+   * The domain's canary account with its password decrypted (src/service/canary-store.ts), or
+   * undefined; called just before each check. When it throws (the key changed), the check runs
+   * without the canary and the error is logged (never the password).
+   */
+  canary?: (domain: DomainRow) => Promise<CanaryAccount | undefined>;
   /** Called after a run created deliveries (wakes the outbox). */
   onDeliveries?: () => void;
 }
@@ -78,7 +89,7 @@ export class Watcher {
       o.vantages.map(async (vantage) => {
         const t0 = performance.now();
         try {
-          const report = await o.check({ name: domain.name, service: domain.service }, vantage, purpose);
+          const report = await o.check({ name: domain.name, service: domain.service, ...(await this.canary(domain)) }, vantage, purpose);
           o.metrics?.checks.inc({ vantage, status: report.status });
           o.metrics?.checkDuration.observe({ vantage }, (performance.now() - t0) / 1000);
           return { vantage, observation: observe(vantage, report) };
@@ -140,6 +151,18 @@ export class Watcher {
     );
     if (deliveries > 0) o.onDeliveries?.();
     return { runId, decision, assessment, deliveries };
+  }
+
+  /** `{canary}` opened for one check, or nothing; the plaintext lives only in the object handed to the check. */
+  private async canary(domain: DomainRow): Promise<{ canary?: CanaryAccount }> {
+    if (!this.o.canary) return {};
+    try {
+      const canary = await this.o.canary(domain);
+      return canary ? { canary } : {};
+    } catch (e) {
+      this.o.log.error({ event: 'canary-unavailable', domain: domain.name, service: domain.service, error: errorText(e) }, `${domain.name}: the canary account could not be opened; checking without it`);
+      return {};
+    }
   }
 
   /** What the endpoints showed in the confirmed state (for mechanisms that disappear). */

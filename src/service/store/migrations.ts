@@ -188,12 +188,29 @@ const m0004: Migration = {
   },
 };
 
+const m0005: Migration = {
+  // Canary accounts (src/service/canary-store.ts): one per domain, the password sealed with
+  // AES-256-GCM under the key in secrets.keyFile (never in clear).
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('canaries')
+      .addColumn('domain_id', 'text', (c) => c.primaryKey().references('domains.id').onDelete('cascade'))
+      .addColumn('jid', 'text', (c) => c.notNull())
+      .addColumn('require_plus', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('sealed_password', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Every migration, by name; the names sort in the order they run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_domains_runs_observations': m0001,
   '0002_subscriptions_alerts_outbox': m0002,
   '0003_proof_of_control': m0003,
   '0004_proofs': m0004,
+  '0005_canaries': m0005,
 };
 
 export class MigrationError extends Error {

@@ -172,6 +172,19 @@ export interface ProofsTable {
   last_result: string | null;
 }
 
+export interface CanariesTable {
+  /** One canary per domain. */
+  domain_id: string;
+  /** The account's bare JID (an account of the domain). */
+  jid: string;
+  /** 1: the account must bind (-PLUS); no -PLUS login possible is a downgrade. */
+  require_plus: number;
+  /** base64(nonce ‖ AES-256-GCM ciphertext ‖ tag) of the password, associated data bound to the domain id and JID (src/service/canary-store.ts). */
+  sealed_password: string;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   domains: DomainsTable;
   runs: RunsTable;
@@ -182,4 +195,5 @@ export interface Database {
   alerts: AlertsTable;
   deliveries: DeliveriesTable;
   proofs: ProofsTable;
+  canaries: CanariesTable;
 }
